@@ -1,0 +1,33 @@
+# A thin layer over CMake, the scripts and compose. `make up` and `make test` do everything.
+.PHONY: up down test build images bench format deps clean
+
+JOBS ?= $(shell nproc)
+
+up: deps images
+	@scripts/up.sh
+
+down:
+	@scripts/down.sh
+
+test:
+	@scripts/test.sh
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	cmake -S . -B build -G Ninja -DWEBVPS_WERROR=ON
+	cmake --build build -j $(JOBS)
+
+images: deps
+	@scripts/build-images.sh
+
+bench: deps
+	@scripts/install-deps.sh --bench
+	@scripts/bench.sh
+
+format:
+	find common proxy-gen sshd-chroot mailer phpserver-init tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,53 @@
+// Child processes: spawn with a clean signal state (an init blocks signals; its children must
+// not inherit that), wait, reap, and describe how a child ended.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "result.h"
+
+namespace webvps {
+
+/// How a child ended.
+struct ExitStatus {
+  bool signaled = false;  ///< killed by a signal rather than exiting
+  int code = 0;           ///< exit code, or the signal number when signaled
+
+  /// The shell's convention: the exit code, or 128 + signal.
+  int ShellCode() const { return signaled ? 128 + code : code; }
+  bool Succeeded() const { return !signaled && code == 0; }
+  /// "exited with status 3" / "killed by signal 9 (Killed)".
+  std::string ToString() const;
+  bool operator==(const ExitStatus&) const = default;
+};
+
+/// Decodes a waitpid() status word.
+ExitStatus DecodeWaitStatus(int wait_status);
+
+struct SpawnOptions {
+  std::vector<std::string> argv;                        ///< argv[0] is looked up in PATH
+  std::optional<std::vector<std::string>> environment;  ///< KEY=VALUE; nullopt: inherit
+  std::optional<uid_t> uid;                             ///< drop to this user (and its gid)
+  std::optional<gid_t> gid;
+  std::string working_directory;                        ///< empty: inherit
+  bool new_session = false;                             ///< setsid(): own process group
+};
+
+/// Starts a child; fails with exec's error if the program cannot be run.
+Result<pid_t> Spawn(const SpawnOptions& options);
+
+/// Waits for `pid` to end (retrying on EINTR).
+Result<ExitStatus> WaitFor(pid_t pid);
+
+struct ReapedChild {
+  pid_t pid;
+  ExitStatus status;
+};
+/// Collects every child that has ended, without blocking (the PID-1 duty).
+std::vector<ReapedChild> ReapAll();
+
+}  // namespace webvps

@@ -1,0 +1,13 @@
+#include "settings.h"
+
+namespace webvps::phpserver_init {
+
+Settings ReadSettings(ConfigReader& config) {
+  Settings settings;
+  settings.services = config.String("services", settings.services);
+  settings.site_dir = config.String("site_dir", settings.site_dir);
+  if (!settings.site_dir.starts_with("/")) config.Reject("site_dir", "expected an absolute path");
+  return settings;
+}
+
+}  // namespace webvps::phpserver_init

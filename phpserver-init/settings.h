@@ -1,0 +1,17 @@
+// phpserver-init's configuration: the services file and the site directory.
+#pragma once
+
+#include <string>
+
+#include "config.h"
+
+namespace webvps::phpserver_init {
+
+struct Settings {
+  std::string services = "/etc/webvps/services.yaml";  ///< services: what to start and supervise
+  std::string site_dir = "/var/www";                   ///< site_dir: html/, conf/, logs/
+};
+
+Settings ReadSettings(ConfigReader& config);
+
+}  // namespace webvps::phpserver_init

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Builds the webvps images: the base image if missing, the builder (compiles every program
+# once), then webvps/proxy, webvps/sshd, webvps/mailer and webvps/phpserver from it.
+#   scripts/build-images.sh [NAME...]    default: all four
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+command -v docker >/dev/null || { echo "build-images: docker is not installed" >&2; exit 1; }
+docker info >/dev/null 2>&1 || { echo "build-images: the Docker engine is not reachable (is dockerd running?)" >&2; exit 1; }
+
+names=("$@")
+[ ${#names[@]} -gt 0 ] || names=(proxy sshd mailer phpserver)
+
+# The legacy builder resolves a local-only base image without a registry; BuildKit (when
+# installed) does too with the docker driver. Either works; keep output quiet in CI.
+export DOCKER_BUILDKIT=${DOCKER_BUILDKIT:-0}
+revision=$(git describe --always --dirty --tags 2>/dev/null || echo unknown)
+
+scripts/build-base-image.sh
+started=$(date +%s)
+echo "build-images: webvps/builder ($revision)"
+docker build -q -f images/builder/Dockerfile --build-arg WEBVPS_REVISION="$revision" -t webvps/builder:latest . >/dev/null
+for name in "${names[@]}"; do
+  [ -f "images/$name/Dockerfile" ] || { echo "build-images: no images/$name/Dockerfile" >&2; exit 1; }
+  echo "build-images: webvps/$name"
+  docker build -q -f "images/$name/Dockerfile" -t "webvps/$name:latest" "images/$name" >/dev/null
+done
+echo "build-images: done in $(( $(date +%s) - started )) s"
+docker image ls --format '{{.Repository}}:{{.Tag}}\t{{.Size}}' | grep '^webvps/' | sort

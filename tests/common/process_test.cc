@@ -1,0 +1,84 @@
+#include "process.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+namespace webvps {
+namespace {
+
+TEST(ProcessTest, ReportsExitCodes) {
+  auto pid = Spawn({.argv = {"sh", "-c", "exit 3"}});
+  ASSERT_TRUE(pid.ok()) << pid.error().message();
+  auto status = WaitFor(*pid);
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(*status, (ExitStatus{false, 3}));
+  EXPECT_EQ(status->ShellCode(), 3);
+  EXPECT_EQ(status->ToString(), "exited with status 3");
+}
+
+TEST(ProcessTest, ReportsSignals) {
+  auto pid = Spawn({.argv = {"sleep", "30"}});
+  ASSERT_TRUE(pid.ok());
+  ASSERT_EQ(::kill(*pid, SIGKILL), 0);
+  auto status = WaitFor(*pid);
+  ASSERT_TRUE(status.ok());
+  EXPECT_TRUE(status->signaled);
+  EXPECT_EQ(status->ShellCode(), 128 + SIGKILL);
+  EXPECT_EQ(status->ToString(), "killed by signal 9 (Killed)");
+}
+
+TEST(ProcessTest, ChildrenStartWithSignalsUnblocked) {
+  sigset_t block, previous;
+  sigemptyset(&block);
+  sigaddset(&block, SIGTERM);
+  ASSERT_EQ(sigprocmask(SIG_BLOCK, &block, &previous), 0);  // as an init does
+  auto pid = Spawn({.argv = {"sleep", "30"}});
+  sigprocmask(SIG_SETMASK, &previous, nullptr);
+  ASSERT_TRUE(pid.ok());
+  ASSERT_EQ(::kill(*pid, SIGTERM), 0);
+  auto status = WaitFor(*pid);
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(*status, (ExitStatus{true, SIGTERM})) << "SIGTERM must reach a child of a process that blocks it";
+}
+
+TEST(ProcessTest, PassesEnvironmentAndWorkingDirectory) {
+  auto pid = Spawn({.argv = {"sh", "-c", "test \"$GREETING\" = hello && test \"$(pwd)\" = /"},
+                    .environment = std::vector<std::string>{"GREETING=hello", "PATH=/usr/bin:/bin"},
+                    .working_directory = "/"});
+  ASSERT_TRUE(pid.ok());
+  EXPECT_TRUE(WaitFor(*pid)->Succeeded());
+}
+
+TEST(ProcessTest, ExecFailureIsAnErrorNotAChild) {
+  auto pid = Spawn({.argv = {"/nonexistent/program"}});
+  ASSERT_FALSE(pid.ok());
+  EXPECT_EQ(pid.error().message(), "spawn /nonexistent/program: No such file or directory");
+  EXPECT_TRUE(ReapAll().empty()) << "the failed child was already collected";
+}
+
+TEST(ProcessTest, ReapAllCollectsEveryEndedChild) {
+  std::vector<pid_t> pids;
+  for (int i = 0; i < 5; ++i) {
+    auto pid = Spawn({.argv = {"true"}});
+    ASSERT_TRUE(pid.ok());
+    pids.push_back(*pid);
+  }
+  // Wait until all have ended without reaping them (WNOWAIT), then reap in one sweep.
+  for (pid_t pid : pids) {
+    siginfo_t info;
+    ASSERT_EQ(::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT), 0);
+  }
+  auto reaped = ReapAll();
+  ASSERT_EQ(reaped.size(), pids.size());
+  for (const auto& child : reaped) EXPECT_TRUE(child.status.Succeeded());
+  EXPECT_TRUE(ReapAll().empty());
+}
+
+TEST(ProcessTest, DecodesWaitStatusWords) {
+  EXPECT_EQ(DecodeWaitStatus(0), (ExitStatus{false, 0}));
+  EXPECT_EQ(DecodeWaitStatus(2 << 8), (ExitStatus{false, 2}));
+  EXPECT_EQ(DecodeWaitStatus(SIGTERM), (ExitStatus{true, SIGTERM}));
+}
+
+}  // namespace
+}  // namespace webvps
