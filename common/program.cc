@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "http_probe.h"
+#include "registry.h"
 #include "webvps/version.h"
 
 namespace webvps {
@@ -174,6 +175,16 @@ int ServeStatusUntilStopped(const ProgramContext& context, const Metrics& metric
   int code = RunServiceLoop(io, context.common, status, [&](int) { io.stop(); });
   spdlog::info("stopped");
   return code;
+}
+
+}  // namespace webvps
+
+namespace webvps {
+
+std::vector<std::string> CheckRegistryFile(const std::string& path) {
+  auto registry = LoadRegistry(path);
+  if (registry.ok()) return {};
+  return {registry.error().message()};
 }
 
 }  // namespace webvps

@@ -71,3 +71,10 @@ namespace webvps {
 int ServeStatusUntilStopped(const ProgramContext& context, const Metrics& metrics, StatusServer::HealthCheck health);
 
 }  // namespace webvps
+
+namespace webvps {
+
+/// For --check: the problems of the registry at `path`, one per entry; empty when it is valid.
+std::vector<std::string> CheckRegistryFile(const std::string& path);
+
+}  // namespace webvps

@@ -16,14 +16,27 @@ names=("$@")
 export DOCKER_BUILDKIT=${DOCKER_BUILDKIT:-0}
 revision=$(git describe --always --dirty --tags 2>/dev/null || echo unknown)
 
+log=$(mktemp /tmp/webvps-build.XXXXXX)
+trap 'rm -f "$log"' EXIT
+# Builds one image; the build's output is shown only when it fails.
+build() {
+  local tag=$1
+  shift
+  local begin=$(date +%s)
+  if ! docker build "$@" -t "$tag" >"$log" 2>&1; then
+    tail -n 60 "$log" >&2
+    echo "build-images: building $tag failed (output above)" >&2
+    exit 1
+  fi
+  echo "build-images: $tag ($(( $(date +%s) - begin )) s)"
+}
+
 scripts/build-base-image.sh
 started=$(date +%s)
-echo "build-images: webvps/builder ($revision)"
-docker build -q -f images/builder/Dockerfile --build-arg WEBVPS_REVISION="$revision" -t webvps/builder:latest . >/dev/null
+build webvps/builder:latest -f images/builder/Dockerfile --build-arg WEBVPS_REVISION="$revision" .
 for name in "${names[@]}"; do
   [ -f "images/$name/Dockerfile" ] || { echo "build-images: no images/$name/Dockerfile" >&2; exit 1; }
-  echo "build-images: webvps/$name"
-  docker build -q -f "images/$name/Dockerfile" -t "webvps/$name:latest" "images/$name" >/dev/null
+  build "webvps/$name:latest" -f "images/$name/Dockerfile" "images/$name"
 done
 echo "build-images: done in $(( $(date +%s) - started )) s"
 docker image ls --format '{{.Repository}}:{{.Tag}}\t{{.Size}}' | grep '^webvps/' | sort

@@ -13,11 +13,7 @@ class SshdChroot final : public ProgramHooks {
  public:
   void Configure(ConfigReader& config) override { settings_ = sshd_chroot::ReadSettings(config); }
 
-  std::vector<std::string> Check() override {
-    auto registry = LoadRegistry(settings_.registry);
-    if (!registry.ok()) return {registry.error().message()};
-    return {};
-  }
+  std::vector<std::string> Check() override { return CheckRegistryFile(settings_.registry); }
 
   int Run(const ProgramContext& context) override {
     auto registry = LoadRegistry(settings_.registry);
