@@ -38,5 +38,7 @@ for name in "${names[@]}"; do
   [ -f "images/$name/Dockerfile" ] || { echo "build-images: no images/$name/Dockerfile" >&2; exit 1; }
   build "webvps/$name:latest" -f "images/$name/Dockerfile" "images/$name"
 done
+# Rebuilding the builder leaves its previous image untagged: drop those, not anyone else's.
+docker image prune -f --filter label=org.webvps.role=builder >/dev/null
 echo "build-images: done in $(( $(date +%s) - started )) s"
 docker image ls --format '{{.Repository}}:{{.Tag}}\t{{.Size}}' | grep '^webvps/' | sort
