@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 
 namespace webvps {
@@ -50,7 +51,8 @@ Result<pid_t> Spawn(const SpawnOptions& options) {
     sigprocmask(SIG_SETMASK, &all, nullptr);
     for (int signal = 1; signal < NSIG; ++signal) ::signal(signal, SIG_DFL);
     int failure = 0;
-    if (options.new_session && ::setsid() < 0) failure = errno;
+    if (options.output_fd >= 0 && (::dup2(options.output_fd, 1) < 0 || ::dup2(options.output_fd, 2) < 0)) failure = errno;
+    if (!failure && options.new_session && ::setsid() < 0) failure = errno;
     if (!failure && options.gid && (::setgroups(0, nullptr) != 0 || ::setgid(*options.gid) != 0)) failure = errno;
     if (!failure && options.uid && ::setuid(*options.uid) != 0) failure = errno;
     if (!failure && !options.working_directory.empty() && ::chdir(options.working_directory.c_str()) != 0) failure = errno;
@@ -75,6 +77,45 @@ Result<pid_t> Spawn(const SpawnOptions& options) {
     return Error::FromErrno("spawn " + options.argv[0], failure);
   }
   return pid;
+}
+
+Result<CapturedRun> RunAndCapture(SpawnOptions options, size_t max_output) {
+  int output[2];
+  if (::pipe2(output, O_CLOEXEC) != 0) return Error::FromErrno("run " + options.argv.at(0) + ": pipe");
+  options.output_fd = output[1];
+  auto pid = Spawn(options);
+  ::close(output[1]);
+  if (!pid.ok()) {
+    ::close(output[0]);
+    return pid.error();
+  }
+  CapturedRun run;
+  char buffer[4096];
+  while (true) {
+    ssize_t got = ::read(output[0], buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) break;
+    size_t room = max_output - std::min(max_output, run.output.size());
+    run.output.append(buffer, std::min(room, static_cast<size_t>(got)));  // keep draining past the cap
+  }
+  ::close(output[0]);
+  auto status = WaitFor(*pid);
+  if (!status.ok()) return status.error();
+  run.status = *status;
+  return run;
+}
+
+std::vector<std::string> EnvironmentWith(const std::vector<std::string>& overrides) {
+  std::vector<std::string> result;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    std::string_view text(*entry);
+    std::string_view key = text.substr(0, text.find('='));
+    bool replaced = false;
+    for (const auto& override_entry : overrides) replaced = replaced || override_entry.starts_with(std::string(key) + "=");
+    if (!replaced) result.emplace_back(text);
+  }
+  result.insert(result.end(), overrides.begin(), overrides.end());
+  return result;
 }
 
 Result<ExitStatus> WaitFor(pid_t pid) {

@@ -35,10 +35,21 @@ struct SpawnOptions {
   std::optional<gid_t> gid;
   std::string working_directory;                        ///< empty: inherit
   bool new_session = false;                             ///< setsid(): own process group
+  int output_fd = -1;                                   ///< when set: the child's stdout and stderr
 };
 
 /// Starts a child; fails with exec's error if the program cannot be run.
 Result<pid_t> Spawn(const SpawnOptions& options);
+
+struct CapturedRun {
+  ExitStatus status;
+  std::string output;  ///< stdout and stderr together, cut at max_output bytes
+};
+/// Runs a command to its end and captures its output (a config test, openssl).
+Result<CapturedRun> RunAndCapture(SpawnOptions options, size_t max_output = 64 * 1024);
+
+/// The current environment with `overrides` ("KEY=VALUE") replacing or adding entries.
+std::vector<std::string> EnvironmentWith(const std::vector<std::string>& overrides);
 
 /// Waits for `pid` to end (retrying on EINTR).
 Result<ExitStatus> WaitFor(pid_t pid);

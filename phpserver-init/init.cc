@@ -1,0 +1,330 @@
+#include "init.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "atomic_file.h"
+#include "process.h"
+
+namespace webvps::phpserver_init {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr const char* kReloadFlag = "apache2.reload";
+constexpr const char* kRestartFlag = "apache2.restart";
+constexpr const char* kCrontab = "crontab";
+
+double Seconds(std::chrono::steady_clock::duration duration) {
+  return std::chrono::duration<double>(duration).count();
+}
+
+std::string LastLines(const std::string& path, size_t count) {
+  auto content = ReadFile(path);
+  if (!content.ok()) return "";
+  size_t start = content->size();
+  for (size_t found = 0; start > 0 && found <= count;) {
+    if ((*content)[--start] == '\n') ++found;
+  }
+  return content->substr(start == 0 ? 0 : start + 1);
+}
+
+}  // namespace
+
+Init::Init(boost::asio::io_context& io, std::vector<ServiceSpec> services, SiteEnvironment site, SitePaths paths,
+           InitOptions options, Metrics& metrics)
+    : io_(io),
+      supervisor_(std::move(services), options.stop_deadline),
+      site_(std::move(site)),
+      paths_(std::move(paths)),
+      options_(options),
+      metrics_(metrics),
+      signals_(io),
+      timer_(io),
+      inotify_(io),
+      flags_(options.flag_quiet, options.flag_max_delay) {
+  metrics_.DescribeCounter("webvps_init_service_restarts_total", "Restarts of a supervised service.");
+  metrics_.DescribeGauge("webvps_init_service_up", "1 while the service runs.");
+  metrics_.DescribeCounter("webvps_init_reloads_total", "Reload requests by result: done, refused (config test failed), failed_late (the service died).");
+  metrics_.DescribeGauge("webvps_init_reload_seconds", "Time from the flag to the reload signal, last reload.");
+  metrics_.DescribeCounter("webvps_init_orphans_reaped_total", "Ended processes that were not services (zombies an init must reap).");
+}
+
+bool Init::Healthy() const { return healthy_; }
+
+const ServiceSpec* Init::ReloadableService() const {
+  for (const auto& spec : supervisor_.services()) {
+    if (spec.reload_signal != 0) return &spec;
+  }
+  return nullptr;
+}
+
+int Init::Run() {
+  if (::getpid() != 1 && ::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
+    spdlog::warn("{}", Error::FromErrno("prctl(PR_SET_CHILD_SUBREAPER)").message());
+  }
+  WaitForSignals();
+  if (!inotify_.status().ok()) spdlog::error("flags will not be seen: {}", inotify_.status().ToString());
+  WatchConf();
+  inotify_.Start([this](const InotifyEvent& event) { OnInotify(event); });
+
+  if (const ServiceSpec* reloadable = ReloadableService(); reloadable && !reloadable->config_test.empty()) {
+    if (auto problem = TestConfig()) {
+      spdlog::error("{} config test failed at start; details in {}", reloadable->name, paths_.reload_error_file());
+      if (Status status = WriteSiteFile(site_, paths_.reload_error_file(), "The configuration failed its test at start:\n" + *problem); !status.ok()) {
+        spdlog::error("{}", status.ToString());
+      }
+      use_last_good_ = fs::exists(options_.last_good_dir);
+      if (use_last_good_) spdlog::warn("starting {} with the last configuration that passed its test", reloadable->name);
+    } else {
+      SaveLastGood();
+    }
+  }
+  Perform(supervisor_.Start(Now()));
+  CheckFlagsPresent();
+  ArmTimer();
+  io_.run();
+  return exit_code_.value_or(0);
+}
+
+void Init::WaitForSignals() {
+  for (int signal : {SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH}) signals_.add(signal);
+  signals_.async_wait([this](boost::system::error_code error, int signal) {
+    if (error) return;
+    OnSignal(signal);
+    if (!exit_code_) WaitForSignals();
+  });
+}
+
+void Init::OnSignal(int signal) {
+  switch (signal) {
+    case SIGCHLD:
+      ReapChildren();
+      break;
+    case SIGTERM:
+    case SIGINT:
+    case SIGQUIT:
+      spdlog::info("received SIG{}: stopping the services (deadline {} ms)", SignalName(signal), options_.stop_deadline.count());
+      Perform(supervisor_.Stop(Now()));
+      break;
+    case SIGHUP:
+      spdlog::info("received SIGHUP: reloading as if conf/{} had been created", kReloadFlag);
+      HandleFlag(FlagKind::kReload);
+      break;
+    default:
+      for (const auto& spec : supervisor_.services()) {
+        if (auto pid = supervisor_.PidOf(spec.name)) ::kill(*pid, signal);
+      }
+      spdlog::info("forwarded SIG{} to the services", SignalName(signal));
+  }
+  ArmTimer();
+}
+
+void Init::ReapChildren() {
+  for (const ReapedChild& child : ReapAll()) {
+    std::string service;
+    for (const auto& spec : supervisor_.services()) {
+      if (supervisor_.PidOf(spec.name) == child.pid) service = spec.name;
+    }
+    if (service.empty()) {
+      metrics_.Add("webvps_init_orphans_reaped_total");
+      continue;
+    }
+    spdlog::info("{} (pid {}) {}", service, child.pid, child.status.ToString());
+    metrics_.Set("webvps_init_service_up", {{"service", service}}, 0);
+    const ServiceSpec* reloadable = ReloadableService();
+    if (reloadable && reloadable->name == service && last_reload_at_ && !supervisor_.stopping() &&
+        Now() - *last_reload_at_ < options_.late_failure_window) {
+      // Errors Apache finds only while reloading (a missing certificate) make its parent exit.
+      last_reload_at_.reset();
+      metrics_.Add("webvps_init_reloads_total", {{"result", "failed_late"}});
+      use_last_good_ = fs::exists(options_.last_good_dir);
+      std::string report = service + " stopped during the reload (" + child.status.ToString() + ").\n" +
+                           (use_last_good_ ? "It was restarted with the last configuration that passed its test.\n" : "") +
+                           "Its error log ends with:\n" + LastLines(paths_.site_dir + "/logs/error.log", 20);
+      if (Status status = WriteSiteFile(site_, paths_.reload_error_file(), report); !status.ok()) spdlog::error("{}", status.ToString());
+      spdlog::error("{} died during the reload; restarting it{}", service, use_last_good_ ? " with the last good configuration" : "");
+    }
+    Perform(supervisor_.Exited(child.pid, child.status, Now()));
+  }
+}
+
+void Init::StartService(const std::string& name) {
+  const ServiceSpec* spec = supervisor_.Spec(name);
+  SpawnOptions options{.argv = spec->command};
+  if (spec->reload_signal != 0) {
+    running_last_good_ = use_last_good_;
+    options.environment = EnvironmentWith({std::string("WEBVPS_APACHE_DEFINES=") + (use_last_good_ ? "-DWEBVPS_LAST_GOOD" : "")});
+  }
+  auto pid = Spawn(options);
+  if (!pid.ok()) {
+    spdlog::error("start {}: {}", name, pid.error().message());
+    Perform(supervisor_.StartFailed(name, Now()));
+    return;
+  }
+  supervisor_.Started(name, *pid, Now());
+  metrics_.Set("webvps_init_service_up", {{"service", name}}, 1);
+  int restarts = supervisor_.Restarts(name);
+  if (restarts > 0) metrics_.Set("webvps_init_service_restarts_total", {{"service", name}}, restarts);
+  spdlog::info("started {} (pid {}){}", name, *pid, restarts ? " restart #" + std::to_string(restarts) : "");
+}
+
+void Init::Perform(const std::vector<SupervisorAction>& actions) {
+  PerformActions(actions);
+  bool healthy = !supervisor_.stopping();
+  for (const auto& spec : supervisor_.services()) {
+    if (spec.main && !supervisor_.PidOf(spec.name)) healthy = false;
+  }
+  healthy_ = healthy;
+}
+
+void Init::PerformActions(const std::vector<SupervisorAction>& actions) {
+  for (const auto& action : actions) {
+    switch (action.kind) {
+      case SupervisorAction::Kind::kStart:
+        StartService(action.service);
+        break;
+      case SupervisorAction::Kind::kSignal:
+        if (auto pid = supervisor_.PidOf(action.service)) {
+          // Signal the whole group when the service leads one (it does not here), else the pid.
+          if (::kill(*pid, action.signal) != 0) spdlog::warn("{}", Error::FromErrno("kill(" + std::to_string(*pid) + ", SIG" + SignalName(action.signal) + ")").message());
+          else spdlog::info("sent SIG{} to {} (pid {})", SignalName(action.signal), action.service, *pid);
+        }
+        break;
+      case SupervisorAction::Kind::kExit:
+        exit_code_ = action.exit_code;
+        spdlog::info("all services ended; exiting with status {}", action.exit_code);
+        for (const auto& spec : supervisor_.services()) {
+          if (supervisor_.StateOf(spec.name) == ServiceState::kGaveUp) spdlog::error("{} gave up after a crash loop", spec.name);
+        }
+        io_.stop();
+        break;
+    }
+  }
+}
+
+void Init::WatchConf() {
+  auto watch = inotify_.Watch(paths_.conf_dir(), IN_CREATE | IN_CLOSE_WRITE | IN_MOVED_TO | IN_ATTRIB | IN_DELETE |
+                                                     IN_MOVED_FROM | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR);
+  if (!watch.ok()) {
+    spdlog::error("{}", watch.error().message());
+    return;
+  }
+  conf_watch_ = *watch;
+}
+
+void Init::CheckFlagsPresent() {
+  if (fs::exists(fs::symlink_status(paths_.conf_dir() + "/" + kRestartFlag))) flags_.Seen(FlagKind::kRestart, Now());
+  else if (fs::exists(fs::symlink_status(paths_.conf_dir() + "/" + kReloadFlag))) flags_.Seen(FlagKind::kReload, Now());
+}
+
+void Init::OnInotify(const InotifyEvent& event) {
+  if (event.overflowed()) {
+    CheckFlagsPresent();
+  } else if (event.watch == conf_watch_ && (event.mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF))) {
+    // The webmaster removed or replaced conf/: watch the new one.
+    spdlog::warn("{} was removed or moved; watching it again", paths_.conf_dir());
+    inotify_.Unwatch(conf_watch_);
+    ::mkdir(paths_.conf_dir().c_str(), 0755);
+    ::lchown(paths_.conf_dir().c_str(), static_cast<uid_t>(site_.worker_uid), static_cast<gid_t>(site_.worker_uid));
+    WatchConf();
+    CheckFlagsPresent();
+  } else if (event.name == kReloadFlag && !(event.mask & (IN_DELETE | IN_MOVED_FROM))) {
+    flags_.Seen(FlagKind::kReload, Now());
+  } else if (event.name == kRestartFlag && !(event.mask & (IN_DELETE | IN_MOVED_FROM))) {
+    flags_.Seen(FlagKind::kRestart, Now());
+  } else if (event.name == kCrontab && (event.mask & (IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM))) {
+    auto result = InstallSiteCrontab(site_, paths_);
+    if (result.ok()) spdlog::info("{}", *result);
+    else spdlog::warn("{}", result.error().message());
+  }
+  ArmTimer();
+}
+
+void Init::ArmTimer() {
+  if (exit_code_) return;
+  std::optional<TimePoint> wake = supervisor_.NextWake();
+  if (auto due = flags_.DueAt(); due && (!wake || *due < *wake)) wake = due;
+  if (!wake) {
+    timer_.cancel();
+    return;
+  }
+  timer_.expires_at(*wake);
+  timer_.async_wait([this](boost::system::error_code error) {
+    if (!error) OnTimer();
+  });
+}
+
+void Init::OnTimer() {
+  TimePoint now = Now();
+  if (auto kind = flags_.Take(now)) HandleFlag(*kind);
+  Perform(supervisor_.Tick(now));
+  ArmTimer();
+}
+
+std::optional<std::string> Init::TestConfig() {
+  const ServiceSpec* spec = ReloadableService();
+  if (!spec || spec->config_test.empty()) return std::nullopt;
+  auto run = RunAndCapture({.argv = {"/bin/sh", "-c", spec->config_test}});
+  if (!run.ok()) return run.error().message() + "\n";
+  if (run->status.Succeeded()) return std::nullopt;
+  return "$ " + spec->config_test + "\n" + run->output + "(" + run->status.ToString() + ")\n";
+}
+
+void Init::SaveLastGood() {
+  std::error_code error;
+  std::string staging = options_.last_good_dir + ".new";
+  fs::remove_all(staging, error);
+  fs::create_directories(staging, error);
+  for (const auto& entry : fs::directory_iterator(paths_.vhost_dir(), error)) {
+    if (entry.path().extension() == ".vhost" && entry.is_regular_file() && !entry.is_symlink()) {
+      fs::copy_file(entry.path(), staging / entry.path().filename(), fs::copy_options::overwrite_existing, error);
+    }
+  }
+  fs::remove_all(options_.last_good_dir, error);
+  fs::rename(staging, options_.last_good_dir, error);
+  if (error) spdlog::warn("keep a copy of the good vhosts in {}: {}", options_.last_good_dir, error.message());
+}
+
+void Init::HandleFlag(FlagKind kind) {
+  TimePoint begin = Now();
+  const char* flag = kind == FlagKind::kRestart ? kRestartFlag : kReloadFlag;
+  // Remove the flags first: one dropped during the test starts another round.
+  ::unlink((paths_.conf_dir() + "/" + kReloadFlag).c_str());
+  ::unlink((paths_.conf_dir() + "/" + kRestartFlag).c_str());
+  const ServiceSpec* spec = ReloadableService();
+  if (spec == nullptr) {
+    spdlog::warn("conf/{}: no service takes reloads", flag);
+    return;
+  }
+  if (auto problem = TestConfig()) {
+    metrics_.Add("webvps_init_reloads_total", {{"result", "refused"}});
+    if (Status status = WriteSiteFile(site_, paths_.reload_error_file(), *problem); !status.ok()) spdlog::error("{}", status.ToString());
+    spdlog::warn("conf/{}: refused, the config test failed; {} keeps its current configuration; details in conf/apache2.reload.error",
+                 flag, spec->name);
+    return;
+  }
+  ::unlink(paths_.reload_error_file().c_str());
+  SaveLastGood();
+  use_last_good_ = false;
+  auto pid = supervisor_.PidOf(spec->name);
+  if (kind == FlagKind::kRestart || !pid || running_last_good_) {
+    Perform(supervisor_.Restart(spec->name, Now()));
+    spdlog::info("conf/{}: config test passed; restarting {}", flag, spec->name);
+  } else {
+    if (::kill(*pid, spec->reload_signal) != 0) {
+      spdlog::error("{}", Error::FromErrno("reload " + spec->name + ": kill(" + std::to_string(*pid) + ", SIG" + SignalName(spec->reload_signal) + ")").message());
+      return;
+    }
+    last_reload_at_ = Now();
+    spdlog::info("conf/{}: config test passed; graceful reload of {} (pid {}) in {:.0f} ms", flag, spec->name, *pid,
+                 Seconds(Now() - begin) * 1000);
+  }
+  metrics_.Add("webvps_init_reloads_total", {{"result", "done"}});
+  metrics_.Set("webvps_init_reload_seconds", Seconds(Now() - begin));
+}
+
+}  // namespace webvps::phpserver_init

@@ -1,0 +1,77 @@
+// The init's event loop: PID-1 duties (reap every child, forward signals, exit with the main
+// service's status), the supervisor's actions carried out, and the flag files in conf/ watched.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <atomic>
+#include <optional>
+#include <string>
+
+#include "flag_coalescer.h"
+#include "inotify.h"
+#include "metrics.h"
+#include "site_config.h"
+#include "site_setup.h"
+#include "supervisor.h"
+
+namespace webvps::phpserver_init {
+
+struct InitOptions {
+  std::chrono::milliseconds stop_deadline{8000};     ///< then SIGKILL; Docker waits 10 s
+  std::chrono::milliseconds flag_quiet{30};          ///< coalescing window for flag bursts
+  std::chrono::milliseconds flag_max_delay{200};
+  std::chrono::milliseconds late_failure_window{5000};  ///< a reloaded service dying this soon failed the reload
+  std::string last_good_dir = "/var/lib/webvps/apache2-good";  ///< copies of the last vhosts that passed the test
+};
+
+class Init {
+ public:
+  Init(boost::asio::io_context& io, std::vector<ServiceSpec> services, SiteEnvironment site, SitePaths paths,
+       InitOptions options, Metrics& metrics);
+
+  /// Starts the services and runs until they are stopped; returns the container's exit code.
+  int Run();
+
+  /// For /healthz: the main service is running.
+  bool Healthy() const;
+
+ private:
+  void Perform(const std::vector<SupervisorAction>& actions);
+  void PerformActions(const std::vector<SupervisorAction>& actions);
+  void StartService(const std::string& name);
+  void WaitForSignals();
+  void OnSignal(int signal);
+  void ReapChildren();
+  void OnInotify(const InotifyEvent& event);
+  void WatchConf();
+  void CheckFlagsPresent();
+  void ArmTimer();
+  void OnTimer();
+  void HandleFlag(FlagKind kind);
+  /// Runs the reloadable service's config test; nullopt when it passed, else its output.
+  std::optional<std::string> TestConfig();
+  void SaveLastGood();
+  const ServiceSpec* ReloadableService() const;
+  std::chrono::steady_clock::time_point Now() const { return std::chrono::steady_clock::now(); }
+
+  boost::asio::io_context& io_;
+  Supervisor supervisor_;
+  SiteEnvironment site_;
+  SitePaths paths_;
+  InitOptions options_;
+  Metrics& metrics_;
+  boost::asio::signal_set signals_;
+  boost::asio::steady_timer timer_;
+  InotifyWatcher inotify_;
+  int conf_watch_ = -1;
+  FlagCoalescer flags_;
+  std::optional<TimePoint> last_reload_at_;
+  bool use_last_good_ = false;      ///< start the reloadable service on the last good vhosts
+  bool running_last_good_ = false;  ///< it runs on them now: a reload must be a restart
+  std::atomic<bool> healthy_ = false;  ///< read by the status endpoint's thread
+  std::optional<int> exit_code_;
+};
+
+}  // namespace webvps::phpserver_init
