@@ -63,6 +63,9 @@ const ServiceSpec* Init::ReloadableService() const {
 }
 
 int Init::Run() {
+  // nullmailer names the sender's host from NULLMAILER_HOST, else $HOSTNAME, which Docker sets
+  // to the container id: mail from the site must come from the site's domain.
+  if (!site_.host.empty()) ::setenv("NULLMAILER_HOST", site_.host.c_str(), 1);
   if (::getpid() != 1 && ::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
     spdlog::warn("{}", Error::FromErrno("prctl(PR_SET_CHILD_SUBREAPER)").message());
   }
@@ -134,6 +137,7 @@ void Init::ReapChildren() {
       continue;
     }
     spdlog::info("{} (pid {}) {}", service, child.pid, child.status.ToString());
+    if (::kill(-child.pid, SIGKILL) == 0) spdlog::info("killed what {} left behind in its process group", service);
     metrics_.Set("webvps_init_service_up", {{"service", service}}, 0);
     const ServiceSpec* reloadable = ReloadableService();
     if (reloadable && reloadable->name == service && last_reload_at_ && !supervisor_.stopping() &&
@@ -154,7 +158,9 @@ void Init::ReapChildren() {
 
 void Init::StartService(const std::string& name) {
   const ServiceSpec* spec = supervisor_.Spec(name);
-  SpawnOptions options{.argv = spec->command};
+  // Each service leads its own process group, so whatever it leaves behind when it dies
+  // (Apache's workers still holding port 80) can be cleaned up before it starts again.
+  SpawnOptions options{.argv = spec->command, .new_session = true};
   if (spec->reload_signal != 0) {
     running_last_good_ = use_last_good_;
     options.environment = EnvironmentWith({std::string("WEBVPS_APACHE_DEFINES=") + (use_last_good_ ? "-DWEBVPS_LAST_GOOD" : "")});

@@ -4,16 +4,10 @@
 
 #include <map>
 
+#include "common/fake_environment.h"
+
 namespace webvps {
 namespace {
-
-EnvironmentLookup FakeEnvironment(std::map<std::string, std::string> variables) {
-  return [variables](const std::string& name) -> std::optional<std::string> {
-    auto it = variables.find(name);
-    if (it == variables.end()) return std::nullopt;
-    return it->second;
-  };
-}
 
 ConfigSource Parse(const char* text) {
   auto source = ConfigSource::FromText(text, "mailer.yaml");

@@ -4,15 +4,10 @@
 
 #include <map>
 
+#include "common/fake_environment.h"
+
 namespace webvps::phpserver_init {
 namespace {
-
-EnvironmentLookup FakeEnvironment(std::map<std::string, std::string> variables) {
-  return [variables](const std::string& name) -> std::optional<std::string> {
-    auto it = variables.find(name);
-    return it == variables.end() ? std::nullopt : std::optional<std::string>(it->second);
-  };
-}
 
 SiteEnvironment Demo() {
   auto site = ReadSiteEnvironment(FakeEnvironment({{"WORKER_NAME", "demo"},
