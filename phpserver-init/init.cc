@@ -144,6 +144,8 @@ void Init::ReapChildren() {
         Now() - *last_reload_at_ < options_.late_failure_window) {
       // Errors Apache finds only while reloading (a missing certificate) make its parent exit.
       last_reload_at_.reset();
+      std::error_code ignored;
+      fs::remove_all(CandidateDir(), ignored);
       metrics_.Add("webvps_init_reloads_total", {{"result", "failed_late"}});
       use_last_good_ = fs::exists(options_.last_good_dir);
       std::string report = service + " stopped during the reload (" + child.status.ToString() + ").\n" +
@@ -172,6 +174,10 @@ void Init::StartService(const std::string& name) {
     return;
   }
   supervisor_.Started(name, *pid, Now());
+  if (spec->reload_signal != 0 && restart_on_trial_) {
+    restart_on_trial_ = false;
+    last_reload_at_ = Now();
+  }
   metrics_.Set("webvps_init_service_up", {{"service", name}}, 1);
   int restarts = supervisor_.Restarts(name);
   if (restarts > 0) metrics_.Set("webvps_init_service_restarts_total", {{"service", name}}, restarts);
@@ -213,6 +219,10 @@ void Init::PerformActions(const std::vector<SupervisorAction>& actions) {
 }
 
 void Init::WatchConf() {
+  if (!fs::is_directory(paths_.conf_dir())) {
+    spdlog::info("no {}: flag files are not watched", paths_.conf_dir());
+    return;
+  }
   auto watch = inotify_.Watch(paths_.conf_dir(), IN_CREATE | IN_CLOSE_WRITE | IN_MOVED_TO | IN_ATTRIB | IN_DELETE |
                                                      IN_MOVED_FROM | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR);
   if (!watch.ok()) {
@@ -228,6 +238,7 @@ void Init::CheckFlagsPresent() {
 }
 
 void Init::OnInotify(const InotifyEvent& event) {
+  spdlog::debug("inotify: {} mask {:#x}", event.name, event.mask);
   if (event.overflowed()) {
     CheckFlagsPresent();
   } else if (event.watch == conf_watch_ && (event.mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF))) {
@@ -254,6 +265,10 @@ void Init::ArmTimer() {
   if (exit_code_) return;
   std::optional<TimePoint> wake = supervisor_.NextWake();
   if (auto due = flags_.DueAt(); due && (!wake || *due < *wake)) wake = due;
+  if (last_reload_at_) {
+    TimePoint survived = *last_reload_at_ + options_.late_failure_window;
+    if (!wake || survived < *wake) wake = survived;
+  }
   if (!wake) {
     timer_.cancel();
     return;
@@ -266,7 +281,17 @@ void Init::ArmTimer() {
 
 void Init::OnTimer() {
   TimePoint now = Now();
-  if (auto kind = flags_.Take(now)) HandleFlag(*kind);
+  if (last_reload_at_ && now >= *last_reload_at_ + options_.late_failure_window) {
+    // The reloaded configuration has proven itself: it becomes the one to fall back on.
+    last_reload_at_.reset();
+    PromoteCandidate();
+  }
+  if (auto kind = flags_.Take(now)) {
+    // Our own unlink of a flag also raises IN_ATTRIB on it: act only on a flag that is there.
+    bool present = fs::exists(fs::symlink_status(paths_.conf_dir() + "/" + kReloadFlag)) ||
+                   fs::exists(fs::symlink_status(paths_.conf_dir() + "/" + kRestartFlag));
+    if (present) HandleFlag(*kind);
+  }
   Perform(supervisor_.Tick(now));
   ArmTimer();
 }
@@ -280,9 +305,18 @@ std::optional<std::string> Init::TestConfig() {
   return "$ " + spec->config_test + "\n" + run->output + "(" + run->status.ToString() + ")\n";
 }
 
-void Init::SaveLastGood() {
+void Init::SaveLastGood() { SnapshotVhosts(options_.last_good_dir); }
+
+void Init::PromoteCandidate() {
   std::error_code error;
-  std::string staging = options_.last_good_dir + ".new";
+  fs::remove_all(options_.last_good_dir, error);
+  fs::rename(CandidateDir(), options_.last_good_dir, error);
+  if (error) spdlog::warn("keep the reloaded vhosts as the last good ones: {}", error.message());
+}
+
+void Init::SnapshotVhosts(const std::string& target) {
+  std::error_code error;
+  std::string staging = target + ".new";
   fs::remove_all(staging, error);
   fs::create_directories(staging, error);
   for (const auto& entry : fs::directory_iterator(paths_.vhost_dir(), error)) {
@@ -290,9 +324,9 @@ void Init::SaveLastGood() {
       fs::copy_file(entry.path(), staging / entry.path().filename(), fs::copy_options::overwrite_existing, error);
     }
   }
-  fs::remove_all(options_.last_good_dir, error);
-  fs::rename(staging, options_.last_good_dir, error);
-  if (error) spdlog::warn("keep a copy of the good vhosts in {}: {}", options_.last_good_dir, error.message());
+  fs::remove_all(target, error);
+  fs::rename(staging, target, error);
+  if (error) spdlog::warn("keep a copy of the tested vhosts in {}: {}", target, error.message());
 }
 
 void Init::HandleFlag(FlagKind kind) {
@@ -314,13 +348,19 @@ void Init::HandleFlag(FlagKind kind) {
     return;
   }
   ::unlink(paths_.reload_error_file().c_str());
-  SaveLastGood();
   use_last_good_ = false;
   auto pid = supervisor_.PidOf(spec->name);
   if (kind == FlagKind::kRestart || !pid || running_last_good_) {
+    // The new process's first seconds are a trial like a reload's (see StartService).
+    SnapshotVhosts(CandidateDir());
+    restart_on_trial_ = true;
+    last_reload_at_.reset();
     Perform(supervisor_.Restart(spec->name, Now()));
     spdlog::info("conf/{}: config test passed; restarting {}", flag, spec->name);
   } else {
+    // A reload still in its trial window is not promoted: only a configuration that has run for
+    // the whole window becomes the one to fall back on.
+    SnapshotVhosts(CandidateDir());
     if (::kill(*pid, spec->reload_signal) != 0) {
       spdlog::error("{}", Error::FromErrno("reload " + spec->name + ": kill(" + std::to_string(*pid) + ", SIG" + SignalName(spec->reload_signal) + ")").message());
       return;

@@ -52,7 +52,12 @@ class Init {
   void HandleFlag(FlagKind kind);
   /// Runs the reloadable service's config test; nullopt when it passed, else its output.
   std::optional<std::string> TestConfig();
+  /// Copies the site's vhosts (regular files only) to `target`, replacing it.
+  void SnapshotVhosts(const std::string& target);
   void SaveLastGood();
+  /// The vhosts of the reload in its trial window become the last good ones.
+  void PromoteCandidate();
+  std::string CandidateDir() const { return options_.last_good_dir + ".candidate"; }
   const ServiceSpec* ReloadableService() const;
   std::chrono::steady_clock::time_point Now() const { return std::chrono::steady_clock::now(); }
 
@@ -70,6 +75,7 @@ class Init {
   std::optional<TimePoint> last_reload_at_;
   bool use_last_good_ = false;      ///< start the reloadable service on the last good vhosts
   bool running_last_good_ = false;  ///< it runs on them now: a reload must be a restart
+  bool restart_on_trial_ = false;   ///< a flag-driven restart: its new process starts a trial window
   std::atomic<bool> healthy_ = false;  ///< read by the status endpoint's thread
   std::optional<int> exit_code_;
 };

@@ -47,7 +47,9 @@ class PhpserverInit final : public ProgramHooks {
                  site->host.empty() ? "-" : site->host, site->aliases.empty() ? "" : " +" + std::to_string(site->aliases.size()) + " aliases");
     SitePaths paths;
     paths.site_dir = settings_.site_dir;
-    if (Status status = PrepareSite(*site, paths); !status.ok()) {
+    if (!settings_.prepare_site) {
+      spdlog::info("prepare_site is off: no site start-up");
+    } else if (Status status = PrepareSite(*site, paths); !status.ok()) {
       spdlog::critical("start-up: {}", status.ToString());
       return 1;
     }
@@ -82,7 +84,7 @@ int main(int argc, char** argv) {
       .env_prefix = "WEBVPS_INIT_",
       .default_config_path = "/etc/webvps/phpserver-init.yaml",
       .extra_options = {},
-      .details = "Keys: services (the services file), site_dir, status.address, log.level, log.format.\n"
+      .details = "Keys: services (the services file), site_dir, prepare_site, status.address, log.level, log.format.\n"
                  "Container environment: WORKER_NAME, WORKER_UID, HOST_DOMAIN_NAME, HOST_DOMAIN_ALIAS,\n"
                  "SERVER_MAIL, PHP_TIME_ZONE, PHP_MEMORY_LIMIT, PHP_UPLOAD_MAX_FILESIZE, PHP_POST_MAX_SIZE.\n"
                  "Flags in <site_dir>/conf: apache2.reload (test, then graceful reload; errors go to\n"

@@ -10,6 +10,7 @@ namespace webvps::phpserver_init {
 struct Settings {
   std::string services = "/etc/webvps/services.yaml";  ///< services: what to start and supervise
   std::string site_dir = "/var/www";                   ///< site_dir: html/, conf/, logs/
+  bool prepare_site = true;  ///< prepare_site: the Apache+PHP site start-up; off in images that reuse the init
 };
 
 Settings ReadSettings(ConfigReader& config);

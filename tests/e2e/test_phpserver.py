@@ -1,5 +1,6 @@
 """webvps/phpserver under the real Docker engine: Apache, PHP, cron and nullmailer under
 phpserver-init, used the way a webmaster and an admin would."""
+import http.client
 import json
 import os
 import time
@@ -22,6 +23,8 @@ def http_get(port, path="/", host=HOST, timeout=5):
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
+    except (OSError, http.client.HTTPException):  # nothing listening yet, or a reset: no answer
+        return 0, ""
 
 
 def poll(condition, timeout, interval=0.05):
@@ -124,6 +127,27 @@ def test_bad_vhost_plus_flag_keeps_the_site_up_and_reports(site):
     assert poll(lambda: not error_file.exists(), timeout=3.0), "a good reload clears the error file"
 
 
+def test_reload_that_kills_apache_falls_back_to_the_last_good_config(site):
+    # Passes `apache2ctl -t`, fails only when Apache binds during the reload: the port is taken
+    # by the init's own status endpoint.
+    # A graceful reload re-reads the files after the signal: let the previous one finish first.
+    time.sleep(1)
+    late = site.www / "conf/apache2/late.vhost"
+    late.write_text("Listen 127.0.0.1:9104\n")
+    (site.www / "conf/apache2.reload").touch()
+    error_file = site.www / "conf/apache2.reload.error"
+    assert poll(error_file.exists, timeout=5.0), "the late failure is reported"
+    report = error_file.read_text()
+    assert "stopped during the reload" in report and "9104" in report, report
+    assert poll(lambda: http_get(site.port)[0] == 200, timeout=5.0, interval=0.1), "back up on the last good config"
+    assert metric(site, 'webvps_init_reloads_total{result="failed_late"}') == 1
+    late.unlink()
+    time.sleep(1)
+    (site.www / "conf/apache2.reload").touch()
+    assert poll(lambda: not error_file.exists(), timeout=5.0)
+    assert poll(lambda: http_get(site.port, host="extra.example.test")[1] == "extra site", timeout=5.0, interval=0.1)
+
+
 def test_burst_of_flags_coalesces_into_one_reload(site):
     before = metric(site, 'webvps_init_reloads_total{result="done"}')
     for _ in range(20):
@@ -191,3 +215,26 @@ def test_docker_stop_exits_zero_well_within_the_deadline(site):
     state = json.loads(docker("inspect", "--format", "{{json .State}}", site.name).stdout)
     assert state["ExitCode"] == 0
     assert elapsed < 5, f"docker stop took {elapsed:.1f} s"
+
+
+def test_init_is_reusable_in_another_image_with_one_copy_line(tmp_path):
+    (tmp_path / "Dockerfile").write_text(
+        "FROM debian:bookworm-slim\n"
+        "COPY --from=webvps/phpserver /usr/local/ /usr/local/\n"
+        "COPY services.yaml /etc/webvps/services.yaml\n"
+        "ENV WEBVPS_INIT_STATUS_ADDRESS=127.0.0.1:9104 WEBVPS_INIT_PREPARE_SITE=false\n"
+        'CMD ["phpserver-init"]\n')
+    (tmp_path / "services.yaml").write_text(
+        "services:\n  - name: worker\n    command: [sleep, infinity]\n    main: true\n")
+    tag = f"webvps-test/reuse-{uuid.uuid4().hex[:8]}"
+    docker("build", "-q", "-t", tag, str(tmp_path), timeout=300)
+    name = tag.replace("/", "-")
+    try:
+        assert docker("run", "--rm", tag, "phpserver-init", "--version").stdout.startswith("phpserver-init ")
+        docker("run", "-d", "--name", name, tag)
+        assert poll(lambda: docker("exec", name, "phpserver-init", "--health", check=False).returncode == 0, timeout=10.0, interval=0.2)
+        docker("stop", name)
+        assert docker("inspect", "--format", "{{.State.ExitCode}}", name).stdout.strip() == "0"
+    finally:
+        docker("rm", "-f", name, check=False)
+        docker("rmi", "-f", tag, check=False)
