@@ -68,8 +68,8 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     sh("docker", "build", "-q", "-t", IMAGE, here)
     names = []
-    try:
-        with tempfile.TemporaryDirectory() as root:
+    with tempfile.TemporaryDirectory() as root:
+        try:
             rows = []
             for label, command, pid in [
                 ("phpserver-init", (), "1"),
@@ -111,9 +111,10 @@ def main():
             print()
             for label, rss, _ in rows[1:]:
                 print(f"RSS ratio {label} / phpserver-init: {rss[0] / init_rss:.2f}")
-    finally:
-        for name in names:
-            sh("docker", "rm", "-f", name, check=False)
+        finally:
+            # Before the directory goes: the containers write into it until they are removed.
+            for name in names:
+                sh("docker", "rm", "-f", name, check=False)
 
 
 if __name__ == "__main__":
