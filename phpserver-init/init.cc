@@ -77,11 +77,11 @@ int Init::Run() {
   if (const ServiceSpec* reloadable = ReloadableService(); reloadable && !reloadable->config_test.empty()) {
     if (auto problem = TestConfig()) {
       spdlog::error("{} config test failed at start; details in {}", reloadable->name, paths_.reload_error_file());
-      if (Status status = WriteSiteFile(site_, paths_.reload_error_file(), "The configuration failed its test at start:\n" + *problem); !status.ok()) {
+      std::string report = "The configuration failed its test at start:\n" + *problem;
+      FallBack(report);
+      if (Status status = WriteSiteFile(site_, paths_.reload_error_file(), report); !status.ok()) {
         spdlog::error("{}", status.ToString());
       }
-      use_last_good_ = fs::exists(options_.last_good_dir);
-      if (use_last_good_) spdlog::warn("starting {} with the last configuration that passed its test", reloadable->name);
     } else {
       SaveLastGood();
     }
@@ -147,12 +147,11 @@ void Init::ReapChildren() {
       std::error_code ignored;
       fs::remove_all(CandidateDir(), ignored);
       metrics_.Add("webvps_init_reloads_total", {{"result", "failed_late"}});
-      use_last_good_ = fs::exists(options_.last_good_dir);
-      std::string report = service + " stopped during the reload (" + child.status.ToString() + ").\n" +
-                           (use_last_good_ ? "It was restarted with the last configuration that passed its test.\n" : "") +
-                           "Its error log ends with:\n" + LastLines(paths_.site_dir + "/logs/error.log", 20);
+      std::string report = service + " stopped during the reload (" + child.status.ToString() + ").\n";
+      FallBack(report);
+      report += "Its error log ends with:\n" + LastLines(paths_.site_dir + "/logs/error.log", 20);
       if (Status status = WriteSiteFile(site_, paths_.reload_error_file(), report); !status.ok()) spdlog::error("{}", status.ToString());
-      spdlog::error("{} died during the reload; restarting it{}", service, use_last_good_ ? " with the last good configuration" : "");
+      spdlog::error("{} died during the reload; restarting it on the fallback {}", service, fallback_define_);
     }
     Perform(supervisor_.Exited(child.pid, child.status, Now()));
   }
@@ -164,8 +163,8 @@ void Init::StartService(const std::string& name) {
   // (Apache's workers still holding port 80) can be cleaned up before it starts again.
   SpawnOptions options{.argv = spec->command, .new_session = true};
   if (spec->reload_signal != 0) {
-    running_last_good_ = use_last_good_;
-    options.environment = EnvironmentWith({std::string("WEBVPS_APACHE_DEFINES=") + (use_last_good_ ? "-DWEBVPS_LAST_GOOD" : "")});
+    running_fallback_ = !fallback_define_.empty();
+    options.environment = EnvironmentWith({"WEBVPS_APACHE_DEFINES=" + fallback_define_});
   }
   auto pid = Spawn(options);
   if (!pid.ok()) {
@@ -305,6 +304,18 @@ std::optional<std::string> Init::TestConfig() {
   return "$ " + spec->config_test + "\n" + run->output + "(" + run->status.ToString() + ")\n";
 }
 
+void Init::FallBack(std::string& report) {
+  if (fs::exists(options_.last_good_dir)) {
+    fallback_define_ = "-DWEBVPS_LAST_GOOD";
+    report += "It was started again with the last configuration that passed its test.\n";
+  } else {
+    fallback_define_ = "-DWEBVPS_SAFE_MODE";
+    report += "No configuration has passed its test yet: it was started without the site's vhosts,\n"
+              "serving html/ only. Fix the vhosts, then create conf/apache2.reload.\n";
+  }
+  spdlog::warn("fallback for the next start: {}", fallback_define_);
+}
+
 void Init::SaveLastGood() { SnapshotVhosts(options_.last_good_dir); }
 
 void Init::PromoteCandidate() {
@@ -348,9 +359,9 @@ void Init::HandleFlag(FlagKind kind) {
     return;
   }
   ::unlink(paths_.reload_error_file().c_str());
-  use_last_good_ = false;
+  fallback_define_.clear();
   auto pid = supervisor_.PidOf(spec->name);
-  if (kind == FlagKind::kRestart || !pid || running_last_good_) {
+  if (kind == FlagKind::kRestart || !pid || running_fallback_) {
     // The new process's first seconds are a trial like a reload's (see StartService).
     SnapshotVhosts(CandidateDir());
     restart_on_trial_ = true;

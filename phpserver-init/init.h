@@ -55,6 +55,8 @@ class Init {
   /// Copies the site's vhosts (regular files only) to `target`, replacing it.
   void SnapshotVhosts(const std::string& target);
   void SaveLastGood();
+  /// Chooses the fallback after a failed test or reload, and says which in `report`.
+  void FallBack(std::string& report);
   /// The vhosts of the reload in its trial window become the last good ones.
   void PromoteCandidate();
   std::string CandidateDir() const { return options_.last_good_dir + ".candidate"; }
@@ -73,8 +75,10 @@ class Init {
   int conf_watch_ = -1;
   FlagCoalescer flags_;
   std::optional<TimePoint> last_reload_at_;
-  bool use_last_good_ = false;      ///< start the reloadable service on the last good vhosts
-  bool running_last_good_ = false;  ///< it runs on them now: a reload must be a restart
+  /// How the reloadable service is started: on the site's vhosts (""), on the last good ones
+  /// ("-DWEBVPS_LAST_GOOD"), or on none ("-DWEBVPS_SAFE_MODE") when no configuration passed.
+  std::string fallback_define_;
+  bool running_fallback_ = false;  ///< it runs on a fallback now: a reload must be a restart
   bool restart_on_trial_ = false;   ///< a flag-driven restart: its new process starts a trial window
   std::atomic<bool> healthy_ = false;  ///< read by the status endpoint's thread
   std::optional<int> exit_code_;

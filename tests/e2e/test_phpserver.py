@@ -238,3 +238,29 @@ def test_init_is_reusable_in_another_image_with_one_copy_line(tmp_path):
     finally:
         docker("rm", "-f", name, check=False)
         docker("rmi", "-f", tag, check=False)
+
+
+def test_site_with_a_broken_vhost_at_creation_stays_up_in_safe_mode(tmp_path):
+    www = tmp_path / "www"
+    (www / "html").mkdir(parents=True)
+    (www / "conf/apache2").mkdir(parents=True)
+    (www / "html/index.html").write_text("hello from the site")
+    broken = www / "conf/apache2/site.vhost"
+    broken.write_text("<VirtualHost *:80>\n  ServerName demo.example.test\n  Typo here\n</VirtualHost>\n")
+    name = f"webvps-test-php-safe-{uuid.uuid4().hex[:8]}"
+    docker("run", "-d", "--name", name, "-p", "127.0.0.1::80", "-v", f"{www}:/var/www", "-e", f"WORKER_UID={SITE_UID}",
+           "--health-interval=1s", "--health-start-period=1s", "webvps/phpserver")
+    try:
+        wait_for_health(name, "healthy", timeout=60)
+        port = int(docker("port", name, "80/tcp").stdout.strip().rsplit(":", 1)[1])
+        assert poll(lambda: http_get(port) == (200, "hello from the site"), timeout=5.0, interval=0.1)
+        report = (www / "conf/apache2.reload.error").read_text()
+        assert "failed its test at start" in report and "Typo" in report and "without the site's vhosts" in report, report
+        broken.write_text("<VirtualHost *:80>\n  ServerName demo.example.test\n  DocumentRoot /var/www/html/fixed\n</VirtualHost>\n")
+        (www / "html/fixed").mkdir()
+        (www / "html/fixed/index.html").write_text("fixed")
+        (www / "conf/apache2.reload").touch()
+        assert poll(lambda: http_get(port) == (200, "fixed"), timeout=5.0, interval=0.1), "the fixed vhost is live"
+        assert not (www / "conf/apache2.reload.error").exists()
+    finally:
+        docker("rm", "-f", name, check=False)
