@@ -1,0 +1,62 @@
+// The per-site mail limit: a sliding window (default more than 200 mails in 120 s) counted when
+// mail enters the queue. Crossing it pauses the site; while paused, an alert is due at once and
+// then every 24 hours, until someone resumes the site. Pure: it is handed the time, and its
+// state can be written to disk and read back so that a pause survives a restart.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "registry.h"
+#include "result.h"
+
+namespace webvps::mailer {
+
+using WallTime = std::chrono::system_clock::time_point;
+
+struct SitePause {
+  WallTime since{};       ///< when the limit was crossed
+  int count = 0;          ///< mails in the window at that moment
+  WallTime last_alert{};  ///< epoch: no alert sent yet
+  bool operator==(const SitePause&) const = default;
+};
+
+class RateLimiter {
+ public:
+  explicit RateLimiter(std::chrono::hours alert_interval = std::chrono::hours(24)) : alert_interval_(alert_interval) {}
+
+  /// Counts one mail queued by `site`. Returns true when this mail pauses the site.
+  bool Record(const std::string& site, const MailLimit& limit, WallTime now);
+
+  bool Paused(const std::string& site) const { return paused_.contains(site); }
+  const SitePause* Pause(const std::string& site) const;
+  /// Pauses by hand (`mailer hold`).
+  void Hold(const std::string& site, WallTime now);
+  /// Lifts a pause (`mailer resume`) and forgets the window, so held mail does not pause it again.
+  bool Resume(const std::string& site);
+
+  /// Sites whose alert is due now (just paused, or 24 h since the last one).
+  std::vector<std::string> AlertsDue(WallTime now) const;
+  void AlertSent(const std::string& site, WallTime now);
+
+  /// Mails of `site` in its current window.
+  int CountInWindow(const std::string& site, const MailLimit& limit, WallTime now);
+
+  /// The pauses as text, one line per site: "<site> <since> <count> <last_alert>" (Unix seconds).
+  std::string SerializePauses() const;
+  /// Reads SerializePauses() output back; the error names the line.
+  Status RestorePauses(const std::string& text);
+
+ private:
+  void Trim(std::deque<WallTime>& times, const MailLimit& limit, WallTime now);
+
+  std::chrono::hours alert_interval_;
+  std::map<std::string, std::deque<WallTime>> windows_;
+  std::map<std::string, SitePause> paused_;
+};
+
+}  // namespace webvps::mailer
