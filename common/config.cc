@@ -57,6 +57,19 @@ std::string Trim(std::string_view text) {
 
 }  // namespace
 
+std::vector<std::string> SplitList(std::string_view text, char separator) {
+  std::vector<std::string> items;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find(separator, start);
+    std::string item = Trim(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+    if (!item.empty()) items.push_back(item);
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  return items;
+}
+
 Result<std::chrono::milliseconds> ParseDuration(std::string_view text) {
   size_t digits = 0;
   while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
@@ -206,17 +219,7 @@ std::vector<std::string> ConfigReader::List(const std::string& key, const std::v
   auto value = Lookup(key);
   if (!value) return fallback;
   if (value->is_list) return value->items;
-  std::vector<std::string> items;
-  std::string_view text = value->items.front();
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    std::string item = Trim(text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
-    if (!item.empty()) items.push_back(item);
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
-  }
-  return items;
+  return SplitList(value->items.front());
 }
 
 std::string ConfigReader::Choice(const std::string& key, const std::string& fallback,

@@ -18,6 +18,9 @@
 
 namespace webvps {
 
+/// Splits "a, b ,,c" at `separator` into trimmed, non-empty items: ["a", "b", "c"].
+std::vector<std::string> SplitList(std::string_view text, char separator = ',');
+
 /// Parses "250ms", "90s", "2m", "1h", "7d" or a plain number of seconds ("120").
 Result<std::chrono::milliseconds> ParseDuration(std::string_view text);
 

@@ -231,9 +231,14 @@ void Init::WatchConf() {
   conf_watch_ = *watch;
 }
 
+std::optional<FlagKind> Init::FlagOnDisk() const {
+  if (fs::exists(fs::symlink_status(paths_.conf_dir() + "/" + kRestartFlag))) return FlagKind::kRestart;
+  if (fs::exists(fs::symlink_status(paths_.conf_dir() + "/" + kReloadFlag))) return FlagKind::kReload;
+  return std::nullopt;
+}
+
 void Init::CheckFlagsPresent() {
-  if (fs::exists(fs::symlink_status(paths_.conf_dir() + "/" + kRestartFlag))) flags_.Seen(FlagKind::kRestart, Now());
-  else if (fs::exists(fs::symlink_status(paths_.conf_dir() + "/" + kReloadFlag))) flags_.Seen(FlagKind::kReload, Now());
+  if (auto kind = FlagOnDisk()) flags_.Seen(*kind, Now());
 }
 
 void Init::OnInotify(const InotifyEvent& event) {
@@ -287,9 +292,7 @@ void Init::OnTimer() {
   }
   if (auto kind = flags_.Take(now)) {
     // Our own unlink of a flag also raises IN_ATTRIB on it: act only on a flag that is there.
-    bool present = fs::exists(fs::symlink_status(paths_.conf_dir() + "/" + kReloadFlag)) ||
-                   fs::exists(fs::symlink_status(paths_.conf_dir() + "/" + kRestartFlag));
-    if (present) HandleFlag(*kind);
+    if (FlagOnDisk()) HandleFlag(*kind);
   }
   Perform(supervisor_.Tick(now));
   ArmTimer();

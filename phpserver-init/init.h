@@ -46,6 +46,8 @@ class Init {
   void ReapChildren();
   void OnInotify(const InotifyEvent& event);
   void WatchConf();
+  /// The flag in conf/ now, restart first; nullopt when there is none.
+  std::optional<FlagKind> FlagOnDisk() const;
   void CheckFlagsPresent();
   void ArmTimer();
   void OnTimer();

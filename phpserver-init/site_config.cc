@@ -48,12 +48,8 @@ Result<SiteEnvironment> ReadSiteEnvironment(const EnvironmentLookup& environment
   if (!site.host.empty()) {
     if (auto problem = HostNameProblem(site.host)) problems.push_back("HOST_DOMAIN_NAME=" + QuoteForMessage(site.host) + ": " + *problem);
   }
-  std::string aliases = get("HOST_DOMAIN_ALIAS");
-  std::stringstream alias_stream(aliases);
-  for (std::string alias; std::getline(alias_stream, alias, ',');) {
-    size_t begin = alias.find_first_not_of(" \t");
-    if (begin == std::string::npos) continue;
-    alias = LowerCase(alias.substr(begin, alias.find_last_not_of(" \t") - begin + 1));
+  for (std::string alias : SplitList(get("HOST_DOMAIN_ALIAS"))) {
+    alias = LowerCase(alias);
     if (auto problem = HostNameProblem(alias)) {
       problems.push_back("HOST_DOMAIN_ALIAS: " + QuoteForMessage(alias) + ": " + *problem);
     } else if (alias != site.host) {

@@ -58,19 +58,17 @@ void Supervisor::Started(const std::string& service, pid_t pid, TimePoint now) {
 std::vector<SupervisorAction> Supervisor::StartFailed(const std::string& service, TimePoint now) {
   int index = IndexOf(service);
   if (index < 0) return {};
-  runtime_[index].pid = -1;  // a placeholder so Exited() finds it
   runtime_[index].started_at = now;
-  return Exited(-1, ExitStatus{false, 127}, now);
+  return HandleExit(index, ExitStatus{false, 127}, now);
 }
 
 std::vector<SupervisorAction> Supervisor::Exited(pid_t pid, const ExitStatus& status, TimePoint now) {
-  int index = pid == -1 ? -1 : IndexOfPid(pid);
-  if (pid == -1) {
-    for (size_t i = 0; i < runtime_.size(); ++i) {
-      if (runtime_[i].pid == -1) index = static_cast<int>(i);
-    }
-  }
+  int index = IndexOfPid(pid);
   if (index < 0) return {};
+  return HandleExit(index, status, now);
+}
+
+std::vector<SupervisorAction> Supervisor::HandleExit(int index, const ExitStatus& status, TimePoint now) {
   const ServiceSpec& spec = specs_[index];
   Runtime& runtime = runtime_[index];
   runtime.pid = 0;

@@ -81,6 +81,8 @@ class Supervisor {
 
   int IndexOf(const std::string& service) const;
   int IndexOfPid(pid_t pid) const;
+  /// What follows the end of service `index`: restart, give up, or the container's stop.
+  std::vector<SupervisorAction> HandleExit(int index, const ExitStatus& status, TimePoint now);
   std::vector<SupervisorAction> BeginStop(TimePoint now, int exit_code);
   std::vector<SupervisorAction> ExitIfAllEnded();
   SupervisorAction StartAction(int index);

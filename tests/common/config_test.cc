@@ -125,3 +125,15 @@ TEST(ConfigTest, Durations) {
 
 }  // namespace
 }  // namespace webvps
+
+namespace webvps {
+namespace {
+
+TEST(ConfigTest, SplitListTrimsAndDropsEmptyItems) {
+  EXPECT_EQ(SplitList("a, b ,,\tc, "), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(SplitList("x:y", ':'), (std::vector<std::string>{"x", "y"}));
+  EXPECT_TRUE(SplitList("").empty());
+}
+
+}  // namespace
+}  // namespace webvps
