@@ -1,34 +1,87 @@
-// mailer: relays every site's queued mail over SMTP, with a per-site rate limit.
+// mailer: relays the mail every site queues, over SMTP, with a per-site rate limit. With a
+// command (status, hold SITE, resume SITE) it talks to the running mailer instead.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
 #include <spdlog/spdlog.h>
 
+#include "mailer/control.h"
+#include "mailer/mailer_service.h"
+#include "mailer/settings.h"
+#include "mailer/transport.h"
 #include "program.h"
 #include "registry.h"
-#include "settings.h"
 
 namespace {
 
 using namespace webvps;
+using namespace webvps::mailer;
+
+std::optional<std::string> MailerSmtpVariable() {
+  const char* value = std::getenv("MAILER_SMTP");
+  if (value == nullptr || *value == '\0') return std::nullopt;
+  return std::string(value);
+}
 
 class Mailer final : public ProgramHooks {
  public:
-  void Configure(ConfigReader& config) override { settings_ = mailer::ReadSettings(config); }
+  void Configure(ConfigReader& config) override { settings_ = ReadSettings(config, MailerSmtpVariable()); }
 
-  std::vector<std::string> Check() override { return CheckRegistryFile(settings_.registry); }
+  std::vector<std::string> Check() override {
+    std::vector<std::string> problems = CheckRegistryFile(settings_.registry);
+    if (settings_.relay.configured()) {
+      if (auto transport = MakeSmtpTransport(SmtpOptionsOf()); !transport.ok()) problems.push_back(transport.error().message());
+    }
+    return problems;
+  }
 
   int Run(const ProgramContext& context) override {
-    auto registry = LoadRegistry(settings_.registry);
-    if (registry.ok()) {
-      spdlog::info("registry {}: {} sites", settings_.registry, registry->sites.size());
-    } else {
-      spdlog::error("{}", registry.error().message());
+    if (!context.command_line.arguments.empty()) return RunCommand(context.command_line.arguments);
+    Result<std::unique_ptr<Transport>> transport =
+        settings_.relay.configured() ? MakeSmtpTransport(SmtpOptionsOf()) : MakeOutboxTransport(settings_.data_dir + "/outbox");
+    if (!transport.ok()) {
+      spdlog::critical("{}", transport.error().message());
+      return 2;
     }
-    spdlog::warn("relaying is not implemented in this version; serving status only");
+    if (!settings_.relay.configured()) {
+      spdlog::warn("no relay configured (smtp.host or MAILER_SMTP): every message goes to the local outbox {}/outbox/new",
+                   settings_.data_dir);
+    }
+    boost::asio::io_context io;
     Metrics metrics;
-    return ServeStatusUntilStopped(context, metrics, [] { return HealthReport{}; });
+    MailerService service(io, settings_, std::move(*transport), metrics);
+    if (Status started = service.Start(); !started.ok()) {
+      spdlog::critical("cannot start: {}", started.error().message());
+      return 1;
+    }
+    StatusServer status(metrics, [&service] { return service.Health(); });
+    int code = RunServiceLoop(io, context.common, status, [&service](int) { service.Stop(); });
+    spdlog::info("stopped");
+    return code;
   }
 
  private:
-  mailer::Settings settings_;
+  SmtpOptions SmtpOptionsOf() const {
+    return SmtpOptions{settings_.relay, settings_.helo_name, settings_.ca_file, static_cast<int>(settings_.smtp_timeout.count())};
+  }
+
+  int RunCommand(const std::vector<std::string>& arguments) {
+    auto request = ControlRequestFor(arguments);
+    if (!request.ok()) {
+      std::cerr << "mailer: " << request.error().message() << "\n";
+      return 2;
+    }
+    auto reply = SendControlRequest(settings_.data_dir + "/control.sock", *request);
+    if (!reply.ok()) {
+      std::cerr << "mailer: " << reply.error().message() << "\n";
+      return 1;
+    }
+    (reply->ok ? std::cout : std::cerr) << reply->text;
+    return reply->ok ? 0 : 1;
+  }
+
+  Settings settings_;
 };
 
 }  // namespace
@@ -37,11 +90,21 @@ int main(int argc, char** argv) {
   ProgramSpec spec{
       .name = "mailer",
       .summary = "Relays the mail every site queues, over SMTP, with a per-site rate limit.",
-      .synopsis = "mailer [OPTIONS]",
+      .synopsis = "mailer [OPTIONS] [status | hold SITE | resume SITE]",
       .env_prefix = "WEBVPS_MAILER_",
       .default_config_path = "/etc/webvps/mailer.yaml",
       .extra_options = {},
-      .details = "Keys: registry, queues, data_dir, status.address, log.level, log.format.\n",
+      .details =
+          "Commands (to the running mailer, e.g. through docker exec):\n"
+          "  status          the queues, the rate windows and the paused sites, as a table\n"
+          "  hold SITE       pause a site's mail by hand\n"
+          "  resume SITE     lift a pause; the held mail is sent\n"
+          "Keys: registry, queues, data_dir, max_message_size, sent_retention, sender_rewrite_domain,\n"
+          "alert_from, rescan_interval, stop_timeout, parse_grace, retry.first_delay, retry.max_delay,\n"
+          "retry.give_up_after, smtp.host, smtp.port, smtp.tls (none|starttls), smtp.user,\n"
+          "smtp.password_file, smtp.ca_file, smtp.helo, smtp.timeout, smtp.sessions,\n"
+          "smtp.messages_per_session, status.address, log.level, log.format.\n"
+          "MAILER_SMTP=host:port:user:password:no|ssl:no|starttls overrides smtp.*.\n",
   };
   Mailer program;
   return RunProgram(spec, argc, argv, program);

@@ -130,7 +130,15 @@ Status PrepareMail(const SiteEnvironment& site, const SitePaths& paths) {
   gid_t mail_gid = mail ? mail->pw_gid : 8;
   if (Status status = EnsureDirectory(paths.mail_dir, 0, 0, 0755); !status.ok()) return status;
   for (const char* sub : {"/queue", "/tmp"}) {
-    if (Status status = EnsureDirectory(paths.mail_dir + sub, mail_uid, mail_gid, 0750); !status.ok()) return status;
+    std::string path = paths.mail_dir + sub;
+    bool created = false;
+    if (Status status = EnsureDirectory(path, mail_uid, mail_gid, 0750, &created); !status.ok()) return status;
+    // An admin's script may have made them as root; nullmailer-queue runs as mail and must write.
+    struct stat info {};
+    if (!created && ::lstat(path.c_str(), &info) == 0 && (info.st_uid != mail_uid || info.st_gid != mail_gid)) {
+      if (::lchown(path.c_str(), mail_uid, mail_gid) != 0) return Error::FromErrno("chown " + path);
+      if (::chmod(path.c_str(), 0750) != 0) return Error::FromErrno("chmod " + path);
+    }
   }
   std::string trigger = paths.mail_dir + "/trigger";
   if (::mkfifo(trigger.c_str(), 0600) == 0) {

@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
   # build
   build-essential cmake ninja-build pkg-config git
-  libboost-dev libmicrohttpd-dev libesmtp-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
+  libboost-dev libmicrohttpd-dev libesmtp-dev libssl-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
   nlohmann-json3-dev libgtest-dev libgmock-dev googletest clang-format
   # images: the base image is made locally where no registry answers
   debootstrap docker-compose

@@ -12,7 +12,7 @@ TEST(MailerSettingsTest, QueuePatternNeedsOneSiteWildcard) {
   ReadSettings(config);
   ASSERT_FALSE(config.Finish().ok());
   EXPECT_EQ(config.Finish().error().message(),
-            "mailer.yaml:1: queues: the pattern must hold exactly one '*', standing for the site name");
+            "mailer.yaml:1: queues: must hold exactly one '*', standing for the site name");
 }
 
 TEST(MailerSettingsTest, Defaults) {

@@ -1,0 +1,215 @@
+#include "site_mail_dir.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+
+namespace webvps::mailer {
+namespace {
+
+constexpr int kDirectoryFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+
+// Opens `relative` below `parent` one component at a time, refusing symlinks anywhere.
+Result<UniqueFd> OpenBelow(int parent, const std::string& relative, const std::string& shown) {
+  UniqueFd current(::fcntl(parent, F_DUPFD_CLOEXEC, 0));
+  size_t start = 0;
+  while (start < relative.size()) {
+    size_t end = relative.find('/', start);
+    if (end == std::string::npos) end = relative.size();
+    std::string component = relative.substr(start, end - start);
+    start = end + 1;
+    if (component.empty() || component == ".") continue;
+    if (component == "..") return Error("open " + shown + ": '..' is not allowed");
+    int next = ::openat(current.get(), component.c_str(), kDirectoryFlags);
+    if (next < 0) {
+      if (errno == ELOOP || errno == ENOTDIR) return Error("open " + shown + ": " + component + " is a symlink or not a directory");
+      return Error::FromErrno("open " + shown);
+    }
+    current = UniqueFd(next);
+  }
+  return current;
+}
+
+Result<UniqueFd> OpenOrCreateChild(int parent, const char* name, const struct stat& owner, const std::string& shown) {
+  int fd = ::openat(parent, name, kDirectoryFlags);
+  if (fd < 0 && errno == ENOENT) {
+    if (::mkdirat(parent, name, 0750) != 0 && errno != EEXIST) return Error::FromErrno("create " + shown);
+    fd = ::openat(parent, name, kDirectoryFlags);
+    if (fd >= 0 && ::fchown(fd, owner.st_uid, owner.st_gid) != 0 && errno != EPERM) {
+      ::close(fd);
+      return Error::FromErrno("chown " + shown);
+    }
+  }
+  if (fd < 0) {
+    if (errno == ELOOP || errno == ENOTDIR) return Error("open " + shown + ": a symlink or not a directory");
+    return Error::FromErrno("open " + shown);
+  }
+  return UniqueFd(fd);
+}
+
+Status WriteSmallFile(int dir, const std::string& name, const std::string& content) {
+  int fd = ::openat(dir, name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0640);
+  if (fd < 0) return Error::FromErrno("create " + name);
+  size_t done = 0;
+  while (done < content.size()) {
+    ssize_t written = ::write(fd, content.data() + done, content.size() - done);
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      ::close(fd);
+      return Error::FromErrno("write " + name);
+    }
+    done += static_cast<size_t>(written);
+  }
+  ::close(fd);
+  return {};
+}
+
+}  // namespace
+
+UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = other.release();
+  }
+  return *this;
+}
+
+UniqueFd::~UniqueFd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Result<SiteMailDir> SiteMailDir::Open(const std::string& sites_root, const std::string& relative) {
+  UniqueFd root(::open(sites_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!root) return Error::FromErrno("open " + sites_root);
+  std::string shown = sites_root + "/" + relative;
+  auto mail = OpenBelow(root.get(), relative, shown);
+  if (!mail.ok()) return mail.error();
+  struct stat mail_stat {};
+  if (::fstat(mail->get(), &mail_stat) != 0) return Error::FromErrno("stat " + shown);
+  SiteMailDir dir;
+  int queue = ::openat(mail->get(), "queue", kDirectoryFlags);
+  if (queue < 0) {
+    if (errno == ELOOP || errno == ENOTDIR) return Error("open " + shown + "/queue: a symlink or not a directory");
+    return Error::FromErrno("open " + shown + "/queue");
+  }
+  dir.queue_ = UniqueFd(queue);
+  auto sent = OpenOrCreateChild(mail->get(), "sent", mail_stat, shown + "/sent");
+  if (!sent.ok()) return sent.error();
+  auto failed = OpenOrCreateChild(mail->get(), "failed", mail_stat, shown + "/failed");
+  if (!failed.ok()) return failed.error();
+  struct stat queue_stat {};
+  ::fstat(dir.queue_.get(), &queue_stat);
+  dir.device_ = queue_stat.st_dev;
+  dir.inode_ = queue_stat.st_ino;
+  dir.mail_ = std::move(*mail);
+  dir.sent_ = std::move(*sent);
+  dir.failed_ = std::move(*failed);
+  return dir;
+}
+
+Result<std::vector<SiteMailDir::Entry>> SiteMailDir::ListQueue() const {
+  int fd = ::openat(queue_.get(), ".", kDirectoryFlags);
+  if (fd < 0) return Error::FromErrno("open queue");
+  DIR* listing = ::fdopendir(fd);
+  if (!listing) {
+    ::close(fd);
+    return Error::FromErrno("list queue");
+  }
+  std::vector<Entry> names;
+  while (dirent* entry = ::readdir(listing)) {
+    if (entry->d_name[0] == '.') continue;
+    struct stat info {};
+    std::chrono::system_clock::time_point modified{};
+    if (::fstatat(fd, entry->d_name, &info, AT_SYMLINK_NOFOLLOW) == 0) {
+      modified = std::chrono::system_clock::time_point(std::chrono::seconds(info.st_mtim.tv_sec));
+    }
+    names.push_back({entry->d_name, modified});
+  }
+  ::closedir(listing);
+  return names;
+}
+
+SiteMailDir::ReadResult SiteMailDir::ReadQueueFile(const std::string& name, int64_t max_bytes) const {
+  ReadResult result;
+  // O_NONBLOCK: a FIFO planted in the queue must not block the mailer.
+  int fd = ::openat(queue_.get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    int error = errno;
+    result.missing = error == ENOENT;
+    result.permanent = error == ELOOP;
+    result.problem = error == ELOOP ? "a symlink, not a queued message" : std::string("open: ") + std::strerror(error);
+    return result;
+  }
+  UniqueFd file(fd);
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) {
+    result.problem = std::string("stat: ") + std::strerror(errno);
+    return result;
+  }
+  result.modified = std::chrono::system_clock::time_point(std::chrono::seconds(info.st_mtim.tv_sec));
+  if (!S_ISREG(info.st_mode)) {
+    result.permanent = true;
+    result.problem = "not a regular file";
+    return result;
+  }
+  if (info.st_size > max_bytes) {
+    result.permanent = true;
+    result.problem = "larger than the size limit (" + std::to_string(info.st_size) + " > " + std::to_string(max_bytes) + " bytes)";
+    return result;
+  }
+  result.content.resize(static_cast<size_t>(info.st_size));
+  size_t done = 0;
+  while (done < result.content.size()) {
+    ssize_t got = ::read(fd, result.content.data() + done, result.content.size() - done);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) break;
+    done += static_cast<size_t>(got);
+  }
+  result.content.resize(done);
+  result.ok = true;
+  return result;
+}
+
+Status SiteMailDir::MoveToSent(const std::string& name) const {
+  if (::renameat(queue_.get(), name.c_str(), sent_.get(), name.c_str()) != 0) return Error::FromErrno("move " + name + " to sent/");
+  ::utimensat(sent_.get(), name.c_str(), nullptr, AT_SYMLINK_NOFOLLOW);
+  return {};
+}
+
+Status SiteMailDir::MoveToFailed(const std::string& name, const std::string& reason) const {
+  // The reason first: a crash in between leaves a stray reason, never a failed file without one.
+  Status written = WriteSmallFile(failed_.get(), name + ".reason", reason + "\n");
+  if (!written.ok()) return written.error().Wrap("failed/");
+  if (::renameat(queue_.get(), name.c_str(), failed_.get(), name.c_str()) != 0) {
+    return Error::FromErrno("move " + name + " to failed/");
+  }
+  return {};
+}
+
+int SiteMailDir::CleanSent(std::chrono::seconds max_age) const {
+  int fd = ::openat(sent_.get(), ".", kDirectoryFlags);
+  if (fd < 0) return 0;
+  DIR* listing = ::fdopendir(fd);
+  if (!listing) {
+    ::close(fd);
+    return 0;
+  }
+  auto cutoff = std::chrono::system_clock::now() - max_age;
+  int removed = 0;
+  while (dirent* entry = ::readdir(listing)) {
+    if (entry->d_name[0] == '.') continue;
+    struct stat info {};
+    if (::fstatat(fd, entry->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0 || S_ISDIR(info.st_mode)) continue;
+    if (std::chrono::system_clock::time_point(std::chrono::seconds(info.st_mtim.tv_sec)) < cutoff &&
+        ::unlinkat(fd, entry->d_name, 0) == 0) {
+      ++removed;
+    }
+  }
+  ::closedir(listing);
+  return removed;
+}
+
+}  // namespace webvps::mailer

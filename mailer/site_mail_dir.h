@@ -1,0 +1,91 @@
+// A site's mail directory as the mailer touches it: queue/ (nullmailer's, read and emptied by
+// the mailer), sent/ (delivered mail, kept for a while) and failed/ (never deleted). Every
+// directory is opened without following symlinks, from the sites root down, and every file is
+// reached through those directory descriptors, so a site cannot make the mailer read, move or
+// delete anything outside its own mail directory.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "result.h"
+
+namespace webvps::mailer {
+
+/// A file descriptor that closes itself.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept;
+  ~UniqueFd();
+  int get() const { return fd_; }
+  int release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+  explicit operator bool() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+};
+
+/// Why a queue file cannot be read as mail: the reason written next to it in failed/.
+struct QueueFileProblem {
+  std::string reason;
+};
+
+class SiteMailDir {
+ public:
+  /// Opens `<sites_root>/<relative>/queue` and its siblings, where `relative` is the site's
+  /// path below the sites root ("demo/volumes/home/mail"); no component may be a symlink.
+  /// Creates sent/ and failed/ when missing, owned like the mail directory.
+  static Result<SiteMailDir> Open(const std::string& sites_root, const std::string& relative);
+
+  /// The queue directory, for an inotify watch on exactly it (through /proc/self/fd).
+  int queue_fd() const { return queue_.get(); }
+  /// The queue directory's identity, to notice that it was replaced.
+  dev_t device() const { return device_; }
+  ino_t inode() const { return inode_; }
+
+  struct Entry {
+    std::string name;
+    std::chrono::system_clock::time_point modified;
+  };
+  /// The entries of queue/ (no dot files), unsorted, with their modification times.
+  Result<std::vector<Entry>> ListQueue() const;
+
+  /// Reads a queue file: a regular file, not a symlink, at most `max_bytes`. The error is a
+  /// reason to move it to failed/ when `permanent` is set; else (gone, I/O) to try later.
+  struct ReadResult {
+    bool ok = false;
+    bool permanent = false;  ///< the file can never be mail
+    bool missing = false;    ///< gone meanwhile
+    std::string content;
+    std::string problem;
+    std::chrono::system_clock::time_point modified;
+  };
+  ReadResult ReadQueueFile(const std::string& name, int64_t max_bytes) const;
+
+  /// Moves a delivered message to sent/ and stamps it with the time of delivery (for retention).
+  Status MoveToSent(const std::string& name) const;
+  /// Moves a message to failed/ and writes `<name>.reason` next to it. Never deletes anything.
+  Status MoveToFailed(const std::string& name, const std::string& reason) const;
+  /// Deletes files in sent/ older than `max_age`; returns how many.
+  int CleanSent(std::chrono::seconds max_age) const;
+
+ private:
+  UniqueFd mail_;
+  UniqueFd queue_;
+  UniqueFd sent_;
+  UniqueFd failed_;
+  dev_t device_ = 0;
+  ino_t inode_ = 0;
+};
+
+}  // namespace webvps::mailer
