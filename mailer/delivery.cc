@@ -195,16 +195,20 @@ bool RecordFailure(RetryRecord& record, const AttemptOutcome& outcome, const Ret
   return true;
 }
 
-std::string FormatUtc(WallTime time, const char* format) {
+std::string FormatUtc(WallTime time, UtcStyle style) {
   std::time_t seconds = std::chrono::system_clock::to_time_t(time);
   std::tm utc{};
   gmtime_r(&seconds, &utc);
   char buffer[64];
-  std::strftime(buffer, sizeof buffer, format, &utc);
+  if (style == UtcStyle::kRfc5322) {
+    std::strftime(buffer, sizeof buffer, "%a, %d %b %Y %H:%M:%S +0000", &utc);
+  } else {
+    std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M:%SZ", &utc);
+  }
   return buffer;
 }
 
-std::string Rfc5322Date(WallTime time) { return FormatUtc(time, "%a, %d %b %Y %H:%M:%S +0000"); }
+std::string Rfc5322Date(WallTime time) { return FormatUtc(time, UtcStyle::kRfc5322); }
 
 std::string RenderBounce(const std::string& original_sender, const std::vector<RecipientReply>& refused,
                          std::string_view original, const std::string& reporting_host, WallTime now) {

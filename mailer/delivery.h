@@ -111,8 +111,9 @@ struct RewrittenMessage {
 };
 RewrittenMessage RewriteSender(const std::string& sender, std::string_view message, const std::string& rewrite_domain);
 
-/// `time` in UTC through strftime's `format`.
-std::string FormatUtc(WallTime time, const char* format);
+/// `time` in UTC: "Mon, 23 Nov 2026 10:15:00 +0000" (mail headers) or "2026-11-23 10:15:00Z" (tables).
+enum class UtcStyle { kRfc5322, kShort };
+std::string FormatUtc(WallTime time, UtcStyle style);
 /// "Mon, 23 Nov 2026 10:15:00 +0000".
 std::string Rfc5322Date(WallTime time);
 

@@ -37,7 +37,7 @@ std::string HostName() {
   return host;
 }
 
-std::string FormatTime(WallTime time) { return FormatUtc(time, "%Y-%m-%d %H:%M:%SZ"); }
+std::string FormatTime(WallTime time) { return FormatUtc(time, UtcStyle::kShort); }
 
 MetricLabels SiteLabel(const std::string& site) { return {{"site", site == kInternal ? "_mailer" : site}}; }
 
