@@ -17,7 +17,7 @@ struct Settings {
   std::string queue_glob = "/home/*/volumes/home/mail/queue";   ///< queues: `*` is the site name
   std::string data_dir = "/var/lib/webvps-mailer";              ///< data_dir: pauses, retries, outbox
   int64_t max_message_bytes = 50 * 1024 * 1024;                 ///< max_message_size (bytes)
-  int sessions = 4;                                             ///< smtp.sessions: in parallel
+  int sessions = 8;                                             ///< smtp.sessions: in parallel
   int messages_per_session = 50;                                ///< smtp.messages_per_session
   std::chrono::seconds smtp_timeout{60};                        ///< smtp.timeout: per reply
   std::string ca_file;                                          ///< smtp.ca_file: extra trusted CA (PEM)
