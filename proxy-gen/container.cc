@@ -1,0 +1,117 @@
+#include "container.h"
+
+#include <algorithm>
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+namespace webvps::proxy_gen {
+namespace {
+
+using Json = nlohmann::json;
+
+std::string StringAt(const Json& object, const char* key) {
+  if (!object.is_object()) return "";
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+const Json* ObjectAt(const Json& object, const char* key) {
+  if (!object.is_object()) return nullptr;
+  auto it = object.find(key);
+  return it != object.end() && it->is_object() ? &*it : nullptr;
+}
+
+bool ParseVersion(const std::string& text, int& major, int& minor) {
+  size_t dot = text.find('.');
+  if (dot == std::string::npos) return false;
+  auto [end1, error1] = std::from_chars(text.data(), text.data() + dot, major);
+  auto [end2, error2] = std::from_chars(text.data() + dot + 1, text.data() + text.size(), minor);
+  return error1 == std::errc() && error2 == std::errc() && end1 == text.data() + dot && end2 == text.data() + text.size();
+}
+
+}  // namespace
+
+Result<ContainerInfo> ParseContainerInspect(std::string_view text) {
+  Json json = Json::parse(text, nullptr, false);
+  if (json.is_discarded() || !json.is_object()) return Error("inspect: not a JSON object");
+  ContainerInfo info;
+  info.id = StringAt(json, "Id");
+  if (info.id.empty()) return Error("inspect: no Id");
+  info.name = StringAt(json, "Name");
+  if (info.name.starts_with('/')) info.name.erase(0, 1);
+  if (const Json* state = ObjectAt(json, "State")) {
+    info.running = state->value("Running", false) && !state->value("Paused", false);
+    if (const Json* health = ObjectAt(*state, "Health")) info.health = StringAt(*health, "Status");
+  }
+  if (const Json* config = ObjectAt(json, "Config")) {
+    if (auto env = config->find("Env"); env != config->end() && env->is_array()) {
+      for (const auto& entry : *env) {
+        if (!entry.is_string()) continue;
+        std::string line = entry.get<std::string>();
+        size_t equals = line.find('=');
+        if (equals == std::string::npos || equals == 0) continue;
+        info.env[line.substr(0, equals)] = line.substr(equals + 1);
+      }
+    }
+    if (const Json* labels = ObjectAt(*config, "Labels")) {
+      for (const auto& [key, value] : labels->items()) {
+        if (value.is_string()) info.labels[key] = value.get<std::string>();
+      }
+    }
+    if (const Json* ports = ObjectAt(*config, "ExposedPorts")) {
+      for (const auto& [key, value] : ports->items()) {
+        if (!key.ends_with("/tcp")) continue;
+        int port = 0;
+        auto [end, error] = std::from_chars(key.data(), key.data() + key.size() - 4, port);
+        if (error == std::errc() && end == key.data() + key.size() - 4 && port > 0 && port < 65536) {
+          info.exposed_tcp_ports.push_back(port);
+        }
+      }
+      std::sort(info.exposed_tcp_ports.begin(), info.exposed_tcp_ports.end());
+    }
+  }
+  if (const Json* host_config = ObjectAt(json, "HostConfig")) info.network_mode = StringAt(*host_config, "NetworkMode");
+  if (const Json* settings = ObjectAt(json, "NetworkSettings")) {
+    if (const Json* networks = ObjectAt(*settings, "Networks")) {
+      for (const auto& [name, endpoint] : networks->items()) {
+        info.networks.push_back({name, StringAt(endpoint, "IPAddress"), StringAt(endpoint, "GlobalIPv6Address")});
+      }
+      std::sort(info.networks.begin(), info.networks.end(),
+                [](const NetworkEndpoint& a, const NetworkEndpoint& b) { return a.network < b.network; });
+    }
+  }
+  return info;
+}
+
+Result<std::vector<std::string>> ParseContainerList(std::string_view text) {
+  Json json = Json::parse(text, nullptr, false);
+  if (json.is_discarded() || !json.is_array()) return Error("container list: not a JSON array");
+  std::vector<std::string> ids;
+  for (const auto& entry : json) {
+    std::string id = StringAt(entry, "Id");
+    if (!id.empty()) ids.push_back(id);
+  }
+  return ids;
+}
+
+Result<std::string> ParseApiVersion(std::string_view text) {
+  Json json = Json::parse(text, nullptr, false);
+  std::string version = json.is_discarded() ? "" : StringAt(json, "ApiVersion");
+  if (version.empty()) return Error("version: no ApiVersion in the daemon's answer");
+  return version;
+}
+
+Result<std::string> NegotiateApiVersion(const std::string& daemon_version) {
+  constexpr int kNewestMinor = 52;
+  constexpr int kOldestMinor = 24;
+  int major = 0, minor = 0;
+  if (!ParseVersion(daemon_version, major, minor) || major != 1) {
+    return Error("the daemon speaks API \"" + daemon_version + "\", which proxy-gen does not know");
+  }
+  if (minor < kOldestMinor) {
+    return Error("the daemon speaks API 1." + std::to_string(minor) + "; proxy-gen needs at least 1." + std::to_string(kOldestMinor));
+  }
+  return "1." + std::to_string(std::min(minor, kNewestMinor));
+}
+
+}  // namespace webvps::proxy_gen

@@ -1,0 +1,48 @@
+// What proxy-gen knows of a container, from the Engine API's inspect (and list) answers.
+// Parsing is pure; the fields used are present in API 1.41 (Engine 20.10) and in >= 1.52, and
+// the deprecated top-level NetworkSettings.IPAddress is never read.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "result.h"
+
+namespace webvps::proxy_gen {
+
+struct NetworkEndpoint {
+  std::string network;  ///< the network's name
+  std::string ipv4;     ///< empty when none
+  std::string ipv6;
+  bool operator==(const NetworkEndpoint&) const = default;
+};
+
+struct ContainerInfo {
+  std::string id;
+  std::string name;  ///< without the leading '/'
+  bool running = false;
+  std::map<std::string, std::string> env;     ///< Config.Env, KEY=VALUE split at the first '='
+  std::map<std::string, std::string> labels;  ///< Config.Labels
+  std::vector<int> exposed_tcp_ports;         ///< Config.ExposedPorts "80/tcp", sorted
+  std::string health;                         ///< "" (no HEALTHCHECK), "starting", "healthy", "unhealthy"
+  std::string network_mode;                   ///< HostConfig.NetworkMode
+  std::vector<NetworkEndpoint> networks;      ///< sorted by network name
+  bool operator==(const ContainerInfo&) const = default;
+};
+
+/// Parses GET /containers/{id}/json.
+Result<ContainerInfo> ParseContainerInspect(std::string_view json);
+
+/// The ids in GET /containers/json (running containers).
+Result<std::vector<std::string>> ParseContainerList(std::string_view json);
+
+/// The API version a daemon speaks, from GET /version ("ApiVersion"), e.g. "1.41".
+Result<std::string> ParseApiVersion(std::string_view json);
+
+/// The version to use: the daemon's, capped at the newest this program knows (so paths stay
+/// ones it understands), never below 1.24 (the oldest with the fields it reads).
+Result<std::string> NegotiateApiVersion(const std::string& daemon_version);
+
+}  // namespace webvps::proxy_gen

@@ -1,0 +1,37 @@
+// The nginx configuration for a routing model: pure and deterministic (sorted; the same model
+// and files give the same bytes). A catch-all answers 503 on HTTP and refuses the TLS handshake
+// for unknown hosts; per host an upstream per path and a server per port; certificates chosen as
+// nginx-proxy does; vhost.d and htpasswd files included when present.
+#pragma once
+
+#include <set>
+#include <string>
+
+#include "proxy-gen/routing.h"
+
+namespace webvps::proxy_gen {
+
+/// The files next to the config, by name (only names that passed the grammars are rendered).
+struct ProxyFiles {
+  std::set<std::string> certs;     ///< base names with both <name>.crt and <name>.key
+  std::set<std::string> vhost_d;   ///< file names in vhost.d
+  std::set<std::string> htpasswd;  ///< file names in htpasswd
+};
+
+struct RenderOptions {
+  std::string certs_dir = "/etc/nginx/certs";
+  std::string vhost_dir = "/etc/nginx/vhost.d";
+  std::string htpasswd_dir = "/etc/nginx/htpasswd";
+  int http_port = 80;
+  int https_port = 443;
+  std::string default_host;  ///< DEFAULT_HOST: answers unknown hosts on HTTP instead of the 503
+  bool ipv6 = false;         ///< also listen on [::] (only where the container has IPv6)
+};
+
+/// The certificate base name for a host: CERT_NAME, the host itself, its parent domain one
+/// level up (a.b.com -> b.com), else "default"; empty when none of them exists.
+std::string ChooseCertificate(const VirtualHost& host, const ProxyFiles& files);
+
+std::string RenderNginxConfig(const RoutingModel& model, const ProxyFiles& files, const RenderOptions& options);
+
+}  // namespace webvps::proxy_gen

@@ -1,0 +1,284 @@
+#include "routing.h"
+
+#include <algorithm>
+#include <cstdint>
+
+#include "config.h"
+#include "names.h"
+
+namespace webvps::proxy_gen {
+namespace {
+
+const std::set<std::string> kProtos = {"http", "https", "uwsgi", "fastcgi", "grpc", "grpcs"};
+const std::set<std::string> kHttpsMethods = {"redirect", "noredirect", "nohttp", "nohttps"};
+
+std::string UpperCase(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return out;
+}
+
+std::string Trim(std::string_view text) {
+  size_t begin = text.find_first_not_of(" \t");
+  if (begin == std::string_view::npos) return "";
+  size_t end = text.find_last_not_of(" \t");
+  return std::string(text.substr(begin, end - begin + 1));
+}
+
+bool Printable(char c) { return c > 0x20 && c < 0x7f; }
+
+std::optional<std::string> PortProblem(std::string_view text) {
+  if (text.empty() || text.size() > 5 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return "not a port number";
+  }
+  int port = std::stoi(std::string(text));
+  if (port < 1 || port > 65535) return "port out of range 1..65535";
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> SettingOf(const ContainerInfo& container, const std::string& name) {
+  for (const auto& [key, value] : container.labels) {
+    if (key.size() == 13 + name.size() && key.starts_with("webvps.proxy.") && UpperCase(key.substr(13)) == name) return value;
+  }
+  if (auto it = container.env.find(name); it != container.env.end()) return it->second;
+  return std::nullopt;
+}
+
+std::optional<std::string> HostEntryProblem(std::string_view entry) {
+  if (entry.empty()) return "empty host name";
+  if (entry.size() > 253) return "longer than 253 characters";
+  if (entry.front() == '~') {
+    // A regular expression for server_name: no character that could end the directive or start
+    // a block or a comment in nginx, no quote, no whitespace.
+    if (entry.size() < 2) return "empty regular expression";
+    for (char c : entry) {
+      if (!Printable(c) || c == ';' || c == '{' || c == '}' || c == '\'' || c == '"' || c == '#' || c == '`') {
+        return "character not allowed in a host regular expression";
+      }
+    }
+    return std::nullopt;
+  }
+  std::string_view name = entry;
+  if (name.starts_with("*.")) {
+    name.remove_prefix(2);
+  } else if (name.ends_with(".*")) {
+    name.remove_suffix(2);
+  }
+  if (name.find('*') != std::string_view::npos) return "a wildcard '*' is allowed only as the whole first or last label";
+  if (auto problem = HostNameProblem(name)) return *problem;
+  return std::nullopt;
+}
+
+std::optional<std::string> PathProblem(std::string_view path) {
+  if (path.empty() || path.front() != '/') return "must start with '/'";
+  if (path.size() > 1024) return "longer than 1024 characters";
+  for (char c : path) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '/' || c == '.' ||
+              c == '_' || c == '-' || c == '~' || c == '%' || c == '+' || c == ':' || c == '@' || c == '=' || c == ',';
+    if (!ok) return "character not allowed in a path (letters, digits and / . _ - ~ % + : @ = ,)";
+  }
+  if (path.find("/../") != std::string_view::npos || path.ends_with("/..")) return "'..' is not allowed in a path";
+  return std::nullopt;
+}
+
+std::optional<std::string> HstsProblem(std::string_view hsts) {
+  if (hsts == "off") return std::nullopt;
+  if (hsts.empty() || hsts.size() > 200) return "expected \"off\" or a header value like max-age=31536000; includeSubDomains";
+  for (char c : hsts) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '=' || c == ';' || c == ' ' || c == '-';
+    if (!ok) return "character not allowed in an HSTS value";
+  }
+  if (!hsts.starts_with("max-age=")) return "an HSTS value starts with max-age=";
+  return std::nullopt;
+}
+
+std::optional<std::string> CertNameProblem(std::string_view name) {
+  if (name.empty() || name.size() > 200) return "expected 1 to 200 characters";
+  if (name.front() == '.' || name.front() == '-') return "must not start with '.' or '-'";
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+    if (!ok) return "character not allowed in a certificate name (letters, digits, . _ -)";
+  }
+  return std::nullopt;
+}
+
+std::string UpstreamName(const std::string& host, const std::string& path) {
+  uint64_t hash = 1469598103934665603ull;  // FNV-1a: stable across runs and machines
+  for (char c : host + "\n" + path) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1099511628211ull;
+  }
+  std::string readable;
+  for (char c : host.substr(0, 48)) {
+    readable += ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) ? c : '_';
+  }
+  char suffix[17];
+  std::snprintf(suffix, sizeof suffix, "%016llx", static_cast<unsigned long long>(hash));
+  return "up_" + readable + "_" + std::string(suffix, 8);
+}
+
+namespace {
+
+struct Request {  // one container's wish, validated
+  const ContainerInfo* container;
+  std::vector<std::string> hosts;
+  Location location;
+  std::string https_method, hsts, cert_name;
+  Backend backend;
+  bool has_backend = false;
+};
+
+std::optional<Request> ReadRequest(const ContainerInfo& container, const RoutingOptions& options, RoutingModel& model) {
+  auto reject = [&](const std::string& setting, const std::string& reason) {
+    model.rejections.push_back({container.name, setting, reason});
+    return std::nullopt;
+  };
+  auto virtual_host = SettingOf(container, "VIRTUAL_HOST");
+  if (!virtual_host) return std::nullopt;
+  Request request;
+  request.container = &container;
+  for (const auto& raw : SplitList(*virtual_host, ',')) {
+    std::string entry = Trim(raw);
+    if (entry.empty()) continue;
+    if (entry.front() != '~') entry = LowerCase(entry);
+    if (auto problem = HostEntryProblem(entry)) return reject("VIRTUAL_HOST", QuoteForMessage(entry) + ": " + *problem);
+    request.hosts.push_back(entry);
+  }
+  if (request.hosts.empty()) return reject("VIRTUAL_HOST", "no host name");
+  std::sort(request.hosts.begin(), request.hosts.end());
+  request.hosts.erase(std::unique(request.hosts.begin(), request.hosts.end()), request.hosts.end());
+
+  Location& location = request.location;
+  if (auto path = SettingOf(container, "VIRTUAL_PATH")) {
+    if (auto problem = PathProblem(*path)) return reject("VIRTUAL_PATH", QuoteForMessage(*path) + ": " + *problem);
+    location.path = *path;
+  }
+  if (auto dest = SettingOf(container, "VIRTUAL_DEST")) {
+    if (!dest->empty()) {
+      if (auto problem = PathProblem(*dest)) return reject("VIRTUAL_DEST", QuoteForMessage(*dest) + ": " + *problem);
+    }
+    location.dest = *dest;
+  }
+  if (auto proto = SettingOf(container, "VIRTUAL_PROTO")) {
+    if (!kProtos.contains(*proto)) return reject("VIRTUAL_PROTO", QuoteForMessage(*proto) + ": expected http, https, uwsgi, fastcgi, grpc or grpcs");
+    location.proto = *proto;
+  }
+  if (auto access = SettingOf(container, "NETWORK_ACCESS")) {
+    if (*access != "external" && *access != "internal") return reject("NETWORK_ACCESS", QuoteForMessage(*access) + ": expected external or internal");
+    location.network_access = *access;
+  }
+  request.https_method = options.https_method;
+  if (auto method = SettingOf(container, "HTTPS_METHOD")) {
+    if (!kHttpsMethods.contains(*method)) {
+      return reject("HTTPS_METHOD", QuoteForMessage(*method) + ": expected redirect, noredirect, nohttp or nohttps");
+    }
+    request.https_method = *method;
+  }
+  request.hsts = options.hsts;
+  if (auto hsts = SettingOf(container, "HSTS")) {
+    if (auto problem = HstsProblem(*hsts)) return reject("HSTS", QuoteForMessage(*hsts) + ": " + *problem);
+    request.hsts = *hsts;
+  }
+  if (auto cert = SettingOf(container, "CERT_NAME")) {
+    if (auto problem = CertNameProblem(*cert)) return reject("CERT_NAME", QuoteForMessage(*cert) + ": " + *problem);
+    request.cert_name = *cert;
+  }
+  int port = 80;
+  if (auto virtual_port = SettingOf(container, "VIRTUAL_PORT")) {
+    if (auto problem = PortProblem(*virtual_port)) return reject("VIRTUAL_PORT", QuoteForMessage(*virtual_port) + ": " + *problem);
+    port = std::stoi(*virtual_port);
+  } else if (container.exposed_tcp_ports.size() == 1) {
+    port = container.exposed_tcp_ports.front();
+  }
+  // The address: the first network, by name, that the backend shares with the proxy.
+  const NetworkEndpoint* chosen = nullptr;
+  for (const auto& endpoint : container.networks) {
+    if (endpoint.network == "ingress") continue;
+    if (!options.proxy_networks.empty() && !options.proxy_networks.contains(endpoint.network)) continue;
+    if (endpoint.ipv4.empty() && endpoint.ipv6.empty()) continue;
+    chosen = &endpoint;
+    break;
+  }
+  if (!chosen) {
+    return reject("network", options.proxy_networks.empty() ? "the container has no network address"
+                                                             : "the container shares no network with the proxy");
+  }
+  request.backend.container = container.name;
+  request.backend.address = chosen->ipv4.empty() ? "[" + chosen->ipv6 + "]" : chosen->ipv4;
+  request.backend.port = port;
+  request.backend.ready = !options.require_healthy || container.health.empty() || container.health == "healthy";
+  request.has_backend = container.running;
+  return request;
+}
+
+}  // namespace
+
+RoutingModel BuildRoutingModel(const std::vector<ContainerInfo>& containers, const RoutingOptions& options) {
+  RoutingModel model;
+  std::vector<const ContainerInfo*> sorted;
+  for (const auto& container : containers) {
+    if (!container.running || options.excluded.contains(container.id)) continue;
+    sorted.push_back(&container);
+  }
+  std::sort(sorted.begin(), sorted.end(), [](const ContainerInfo* a, const ContainerInfo* b) {
+    return a->name != b->name ? a->name < b->name : a->id < b->id;
+  });
+  for (const ContainerInfo* container : sorted) {
+    auto request = ReadRequest(*container, options, model);
+    if (!request) continue;
+    for (const auto& host_name : request->hosts) {
+      auto [host_it, new_host] = model.hosts.try_emplace(host_name);
+      VirtualHost& host = host_it->second;
+      if (new_host) {
+        host.host = host_name;
+        host.https_method = request->https_method;
+        host.hsts = request->hsts;
+        host.cert_name = request->cert_name;
+      } else {
+        auto note = [&](const char* setting, const std::string& kept, const std::string& theirs) {
+          if (kept != theirs) {
+            model.conflicts.push_back(host_name + ": " + setting + " " + QuoteForMessage(theirs) + " of " + container->name +
+                                      " ignored; " + QuoteForMessage(kept) + " of " + host.containers.front() + " applies");
+          }
+        };
+        note("HTTPS_METHOD", host.https_method, request->https_method);
+        note("HSTS", host.hsts, request->hsts);
+        note("CERT_NAME", host.cert_name, request->cert_name);
+      }
+      host.containers.push_back(container->name);
+      auto [location_it, new_location] = host.locations.try_emplace(request->location.path, request->location);
+      Location& location = location_it->second;
+      if (new_location) {
+        location.upstream = UpstreamName(host_name, location.path);
+      } else {
+        auto note = [&](const char* setting, const std::string& kept, const std::string& theirs) {
+          if (kept != theirs) {
+            model.conflicts.push_back(host_name + location.path + ": " + setting + " " + QuoteForMessage(theirs) + " of " +
+                                      container->name + " ignored");
+          }
+        };
+        note("VIRTUAL_PROTO", location.proto, request->location.proto);
+        note("VIRTUAL_DEST", location.dest, request->location.dest);
+        note("NETWORK_ACCESS", location.network_access, request->location.network_access);
+      }
+      if (request->has_backend) location.backends.push_back(request->backend);
+    }
+  }
+  for (auto& [name, host] : model.hosts) {
+    for (auto& [path, location] : host.locations) {
+      std::sort(location.backends.begin(), location.backends.end(), [](const Backend& a, const Backend& b) {
+        return std::tie(a.address, a.port, a.container) < std::tie(b.address, b.port, b.container);
+      });
+    }
+  }
+  std::sort(model.rejections.begin(), model.rejections.end(), [](const Rejection& a, const Rejection& b) {
+    return std::tie(a.container, a.setting, a.reason) < std::tie(b.container, b.setting, b.reason);
+  });
+  return model;
+}
+
+}  // namespace webvps::proxy_gen

@@ -1,0 +1,88 @@
+// The routing model: from the running containers, which host names (and paths) go to which
+// backend addresses, with nginx-proxy's settings. Every value that will reach the nginx config
+// is checked here against a strict grammar; a container with a bad value is left out with a
+// rejection naming the container, the setting and the reason, and the others are unaffected.
+// Pure and deterministic: the same containers in any order give the same model.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "proxy-gen/container.h"
+
+namespace webvps::proxy_gen {
+
+/// A setting of a container: the label `webvps.proxy.<name>` (any case) wins over the
+/// environment variable `<NAME>`.
+std::optional<std::string> SettingOf(const ContainerInfo& container, const std::string& name);
+
+/// Why a value is not acceptable for `setting`, or nullopt. Kinds of VIRTUAL_HOST entries:
+/// exact host, `*.domain`, `domain.*`, `~regex`.
+std::optional<std::string> HostEntryProblem(std::string_view entry);
+std::optional<std::string> PathProblem(std::string_view path);
+std::optional<std::string> HstsProblem(std::string_view hsts);
+std::optional<std::string> CertNameProblem(std::string_view name);
+
+struct Backend {
+  std::string container;  ///< container name
+  std::string address;    ///< IPv4, or IPv6 in brackets
+  int port = 80;
+  bool ready = true;      ///< false while the Docker health check is not healthy
+  bool operator==(const Backend&) const = default;
+};
+
+struct Location {
+  std::string path = "/";
+  std::string proto = "http";           ///< http https uwsgi fastcgi grpc grpcs
+  std::string dest;                     ///< VIRTUAL_DEST: appended to the upstream
+  std::string network_access = "external";  ///< external | internal
+  std::string upstream;                 ///< the upstream's name in the config
+  std::vector<Backend> backends;        ///< sorted
+  bool operator==(const Location&) const = default;
+};
+
+struct VirtualHost {
+  std::string host;                     ///< as written: exact, wildcard or ~regex
+  std::string https_method = "redirect";  ///< redirect noredirect nohttp nohttps
+  std::string hsts = "max-age=31536000";  ///< "off" or the header's value
+  std::string cert_name;                ///< CERT_NAME, empty for the usual choice
+  std::map<std::string, Location> locations;  ///< by path
+  std::vector<std::string> containers;  ///< that asked for this host, sorted
+  bool operator==(const VirtualHost&) const = default;
+};
+
+/// A container (or one of its values) left out, and why.
+struct Rejection {
+  std::string container;
+  std::string setting;
+  std::string reason;
+  bool operator==(const Rejection&) const = default;
+};
+
+struct RoutingModel {
+  std::map<std::string, VirtualHost> hosts;
+  std::vector<Rejection> rejections;  ///< sorted
+  std::vector<std::string> conflicts;  ///< settings that differed between containers of one host
+  bool operator==(const RoutingModel&) const = default;
+};
+
+struct RoutingOptions {
+  std::set<std::string> proxy_networks;   ///< the proxy's own networks; empty: unknown, any network
+  bool require_healthy = true;            ///< containers with a health check get traffic only when healthy
+  std::string https_method = "redirect";  ///< proxy-wide default (HTTPS_METHOD of the proxy)
+  std::string hsts = "max-age=31536000";
+  std::set<std::string> excluded;         ///< container ids left out (nginx refused them)
+};
+
+/// Builds the model. Conflicts between containers of one host (or host and path) are decided
+/// by the container whose name sorts first; the others' differing values are listed.
+RoutingModel BuildRoutingModel(const std::vector<ContainerInfo>& containers, const RoutingOptions& options);
+
+/// The upstream name of a host and path: readable where possible, always a safe identifier.
+std::string UpstreamName(const std::string& host, const std::string& path);
+
+}  // namespace webvps::proxy_gen

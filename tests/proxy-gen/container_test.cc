@@ -1,0 +1,73 @@
+#include "proxy-gen/container.h"
+
+#include <gtest/gtest.h>
+
+namespace webvps::proxy_gen {
+namespace {
+
+// Trimmed from a real `GET /v1.41/containers/{id}/json` of Engine 20.10.
+const char* kInspect = R"({
+  "Id": "4fa6e0f0c678",
+  "Name": "/shop-phpserver-1",
+  "State": {"Status": "running", "Running": true, "Paused": false, "Health": {"Status": "starting"}},
+  "HostConfig": {"NetworkMode": "shop_default"},
+  "Config": {
+    "Env": ["VIRTUAL_HOST=shop.example.org", "PATH=/usr/bin", "EMPTY=", "=bad", "NOEQUALS"],
+    "Labels": {"com.docker.compose.project": "shop", "webvps.proxy.virtual_port": "8080"},
+    "ExposedPorts": {"8080/tcp": {}, "443/tcp": {}, "53/udp": {}}
+  },
+  "NetworkSettings": {
+    "IPAddress": "",
+    "Networks": {
+      "webvps_proxy": {"IPAddress": "172.20.0.5", "GlobalIPv6Address": ""},
+      "shop_default": {"IPAddress": "172.21.0.2", "GlobalIPv6Address": "fd00::2"}
+    }
+  }
+})";
+
+TEST(ContainerInspectTest, ReadsWhatRoutingNeeds) {
+  auto info = ParseContainerInspect(kInspect);
+  ASSERT_TRUE(info.ok()) << info.error().message();
+  EXPECT_EQ(info->id, "4fa6e0f0c678");
+  EXPECT_EQ(info->name, "shop-phpserver-1");
+  EXPECT_TRUE(info->running);
+  EXPECT_EQ(info->health, "starting");
+  EXPECT_EQ(info->env.at("VIRTUAL_HOST"), "shop.example.org");
+  EXPECT_EQ(info->env.at("EMPTY"), "");
+  EXPECT_FALSE(info->env.contains("NOEQUALS"));
+  EXPECT_EQ(info->labels.at("webvps.proxy.virtual_port"), "8080");
+  EXPECT_EQ(info->exposed_tcp_ports, (std::vector<int>{443, 8080}));
+  ASSERT_EQ(info->networks.size(), 2u);
+  EXPECT_EQ(info->networks[0], (NetworkEndpoint{"shop_default", "172.21.0.2", "fd00::2"}));
+  EXPECT_EQ(info->networks[1].network, "webvps_proxy");
+  EXPECT_EQ(info->network_mode, "shop_default");
+}
+
+TEST(ContainerInspectTest, ToleratesMissingParts) {
+  auto info = ParseContainerInspect(R"({"Id":"x","Config":{"Env":null,"Labels":null},"State":{"Running":true,"Paused":true}})");
+  ASSERT_TRUE(info.ok());
+  EXPECT_FALSE(info->running);  // paused containers get no traffic
+  EXPECT_TRUE(info->env.empty());
+  EXPECT_FALSE(ParseContainerInspect("[]").ok());
+  EXPECT_FALSE(ParseContainerInspect(R"({"Name":"/x"})").ok());
+}
+
+TEST(ContainerListTest, Ids) {
+  auto ids = ParseContainerList(R"([{"Id":"a","Names":["/x"]},{"Id":"b"},{"Names":["/no-id"]}])");
+  ASSERT_TRUE(ids.ok());
+  EXPECT_EQ(*ids, (std::vector<std::string>{"a", "b"}));
+}
+
+TEST(ApiVersionTest, NegotiatesWithOldAndNewEngines) {
+  EXPECT_EQ(*ParseApiVersion(R"({"Version":"20.10.24","ApiVersion":"1.41","MinAPIVersion":"1.12"})"), "1.41");
+  EXPECT_EQ(*NegotiateApiVersion("1.41"), "1.41");
+  EXPECT_EQ(*NegotiateApiVersion("1.52"), "1.52");
+  EXPECT_EQ(*NegotiateApiVersion("1.53"), "1.52");
+  EXPECT_EQ(NegotiateApiVersion("1.12").error().message(), "the daemon speaks API 1.12; proxy-gen needs at least 1.24");
+  EXPECT_FALSE(NegotiateApiVersion("2.0").ok());
+  EXPECT_FALSE(NegotiateApiVersion("garbage").ok());
+  EXPECT_FALSE(ParseApiVersion("{}").ok());
+}
+
+}  // namespace
+}  // namespace webvps::proxy_gen

@@ -1,0 +1,123 @@
+#include "proxy-gen/render.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace webvps::proxy_gen {
+namespace {
+
+ContainerInfo Container(const std::string& name, std::map<std::string, std::string> env, const std::string& ip) {
+  ContainerInfo info;
+  info.id = "id-" + name;
+  info.name = name;
+  info.running = true;
+  info.env = std::move(env);
+  info.networks = {{"proxy", ip, ""}};
+  return info;
+}
+
+RoutingModel SampleModel() {
+  auto starting = Container("grpc-svc", {{"VIRTUAL_HOST", "grpc.example.org"}, {"VIRTUAL_PROTO", "grpc"}, {"VIRTUAL_PORT", "50051"}},
+                            "172.20.0.9");
+  starting.health = "starting";
+  std::vector<ContainerInfo> containers = {
+      Container("shop-web-1", {{"VIRTUAL_HOST", "shop.example.org"}}, "172.20.0.2"),
+      Container("shop-web-2", {{"VIRTUAL_HOST", "shop.example.org"}}, "172.20.0.3"),
+      Container("shop-api", {{"VIRTUAL_HOST", "shop.example.org"}, {"VIRTUAL_PATH", "/api/"}, {"VIRTUAL_DEST", "/"},
+                             {"VIRTUAL_PORT", "8080"}, {"NETWORK_ACCESS", "internal"}},
+                "172.20.0.4"),
+      Container("blog", {{"VIRTUAL_HOST", "blog.shop.example.org"}, {"HSTS", "off"}}, "172.20.0.5"),
+      Container("wild", {{"VIRTUAL_HOST", "*.example.net"}, {"HTTPS_METHOD", "noredirect"}}, "172.20.0.6"),
+      Container("plain", {{"VIRTUAL_HOST", "plain.example.com"}, {"HTTPS_METHOD", "nohttps"}}, "172.20.0.7"),
+      starting,
+  };
+  RoutingOptions options;
+  options.proxy_networks = {"proxy"};
+  return BuildRoutingModel(containers, options);
+}
+
+ProxyFiles SampleFiles() {
+  ProxyFiles files;
+  files.certs = {"shop.example.org", "plain.example.com"};
+  files.vhost_d = {"shop.example.org", "shop.example.org_location"};
+  files.htpasswd = {"blog.shop.example.org"};
+  return files;
+}
+
+std::string ReadGolden(const std::string& name) {
+  std::ifstream file(std::string(WEBVPS_GOLDEN_DIR) + "/" + name);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+TEST(RenderTest, MatchesTheGoldenConfig) {
+  std::string rendered = RenderNginxConfig(SampleModel(), SampleFiles(), RenderOptions{});
+  if (std::getenv("WEBVPS_UPDATE_GOLDEN")) {
+    std::ofstream(std::string(WEBVPS_GOLDEN_DIR) + "/sample.conf") << rendered;
+  }
+  EXPECT_EQ(rendered, ReadGolden("sample.conf"))
+      << "if the change is intended: WEBVPS_UPDATE_GOLDEN=1 build/tests/proxy_gen_test, then review the diff";
+}
+
+TEST(RenderTest, IdenticalStateGivesIdenticalBytes) {
+  EXPECT_EQ(RenderNginxConfig(SampleModel(), SampleFiles(), RenderOptions{}),
+            RenderNginxConfig(SampleModel(), SampleFiles(), RenderOptions{}));
+}
+
+TEST(RenderTest, EmptyModelIsOnlyTheCatchAll) {
+  std::string config = RenderNginxConfig(RoutingModel{}, ProxyFiles{}, RenderOptions{});
+  EXPECT_NE(config.find("return 503;"), std::string::npos);
+  EXPECT_NE(config.find("ssl_reject_handshake on;"), std::string::npos);
+  EXPECT_EQ(config.find("upstream "), std::string::npos);
+}
+
+TEST(RenderTest, AnUpstreamWithoutReadyBackendIsStillValid) {
+  std::string config = RenderNginxConfig(SampleModel(), SampleFiles(), RenderOptions{});
+  size_t grpc = config.find("# grpc.example.org");
+  ASSERT_NE(grpc, std::string::npos);
+  EXPECT_NE(config.find("server 127.0.0.1 down;", grpc), std::string::npos);
+}
+
+TEST(RenderTest, DefaultHostTakesOverTheCatchAllOnHttp) {
+  RenderOptions options;
+  options.default_host = "plain.example.com";
+  std::string config = RenderNginxConfig(SampleModel(), SampleFiles(), options);
+  EXPECT_EQ(config.find("return 503;"), std::string::npos);
+  EXPECT_NE(config.find("server_name plain.example.com;\n    listen 80 default_server;"), std::string::npos);
+  options.default_host = "unknown.example.com";
+  EXPECT_NE(RenderNginxConfig(SampleModel(), SampleFiles(), options).find("return 503;"), std::string::npos);
+}
+
+TEST(RenderTest, Ipv6ListensWhenAskedTo) {
+  RenderOptions options;
+  options.ipv6 = true;
+  EXPECT_NE(RenderNginxConfig(RoutingModel{}, ProxyFiles{}, options).find("listen [::]:80 default_server;"), std::string::npos);
+}
+
+TEST(CertificateChoiceTest, LikeNginxProxy) {
+  ProxyFiles files;
+  files.certs = {"example.org", "shop.example.org", "custom", "default"};
+  auto host = [](std::string name, std::string cert = "") {
+    VirtualHost h;
+    h.host = std::move(name);
+    h.cert_name = std::move(cert);
+    return h;
+  };
+  EXPECT_EQ(ChooseCertificate(host("shop.example.org"), files), "shop.example.org");
+  EXPECT_EQ(ChooseCertificate(host("blog.example.org"), files), "example.org");     // parent, one level
+  EXPECT_EQ(ChooseCertificate(host("a.blog.example.org"), files), "default");       // not two levels
+  EXPECT_EQ(ChooseCertificate(host("example.org"), files), "example.org");
+  EXPECT_EQ(ChooseCertificate(host("x.test", "custom"), files), "custom");
+  EXPECT_EQ(ChooseCertificate(host("x.test", "missing"), files), "");               // CERT_NAME asked, not there
+  EXPECT_EQ(ChooseCertificate(host("*.example.org"), files), "default");
+  files.certs.erase("default");
+  EXPECT_EQ(ChooseCertificate(host("other.test"), files), "");
+  EXPECT_EQ(ChooseCertificate(host("org"), ProxyFiles{}), "");
+}
+
+}  // namespace
+}  // namespace webvps::proxy_gen

@@ -1,0 +1,206 @@
+#include "proxy-gen/routing.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace webvps::proxy_gen {
+namespace {
+
+ContainerInfo Backend(const std::string& name, std::map<std::string, std::string> env, const std::string& ip = "172.20.0.2",
+                      const std::string& network = "proxy") {
+  ContainerInfo info;
+  info.id = "id-" + name;
+  info.name = name;
+  info.running = true;
+  info.env = std::move(env);
+  info.networks = {{network, ip, ""}};
+  return info;
+}
+
+RoutingOptions Options() {
+  RoutingOptions options;
+  options.proxy_networks = {"proxy"};
+  return options;
+}
+
+TEST(RoutingTest, OneHostOneBackend) {
+  auto model = BuildRoutingModel({Backend("shop", {{"VIRTUAL_HOST", "Shop.Example.org, www.shop.example.org"}})}, Options());
+  ASSERT_EQ(model.hosts.size(), 2u);
+  const VirtualHost& host = model.hosts.at("shop.example.org");
+  ASSERT_EQ(host.locations.size(), 1u);
+  const Location& location = host.locations.at("/");
+  EXPECT_EQ(location.proto, "http");
+  ASSERT_EQ(location.backends.size(), 1u);
+  EXPECT_EQ(location.backends[0], (proxy_gen::Backend{"shop", "172.20.0.2", 80, true}));
+  EXPECT_TRUE(model.rejections.empty());
+}
+
+TEST(RoutingTest, PortFromVirtualPortElseTheOnlyExposedPortElse80) {
+  auto exposed = Backend("a", {{"VIRTUAL_HOST", "a.test"}});
+  exposed.exposed_tcp_ports = {8080};
+  auto two_exposed = Backend("b", {{"VIRTUAL_HOST", "b.test"}});
+  two_exposed.exposed_tcp_ports = {3000, 8080};
+  auto explicit_port = Backend("c", {{"VIRTUAL_HOST", "c.test"}, {"VIRTUAL_PORT", "3000"}});
+  explicit_port.exposed_tcp_ports = {8080};
+  auto model = BuildRoutingModel({exposed, two_exposed, explicit_port}, Options());
+  EXPECT_EQ(model.hosts.at("a.test").locations.at("/").backends[0].port, 8080);
+  EXPECT_EQ(model.hosts.at("b.test").locations.at("/").backends[0].port, 80);
+  EXPECT_EQ(model.hosts.at("c.test").locations.at("/").backends[0].port, 3000);
+}
+
+TEST(RoutingTest, LabelsWinOverEnvironment) {
+  auto container = Backend("a", {{"VIRTUAL_HOST", "env.test"}, {"VIRTUAL_PROTO", "https"}});
+  container.labels = {{"webvps.proxy.virtual_host", "label.test"}, {"webvps.proxy.VIRTUAL_PROTO", "grpc"}};
+  auto model = BuildRoutingModel({container}, Options());
+  ASSERT_EQ(model.hosts.size(), 1u);
+  EXPECT_EQ(model.hosts.at("label.test").locations.at("/").proto, "grpc");
+}
+
+TEST(RoutingTest, SeveralContainersOfOneHostFormOneUpstreamAndConflictsAreDecidedByName) {
+  auto b = Backend("b-web", {{"VIRTUAL_HOST", "x.test"}, {"HTTPS_METHOD", "noredirect"}}, "172.20.0.3");
+  auto a = Backend("a-web", {{"VIRTUAL_HOST", "x.test"}, {"HTTPS_METHOD", "nohttp"}}, "172.20.0.9");
+  for (auto order : {std::vector<ContainerInfo>{a, b}, std::vector<ContainerInfo>{b, a}}) {
+    auto model = BuildRoutingModel(order, Options());
+    const VirtualHost& host = model.hosts.at("x.test");
+    EXPECT_EQ(host.https_method, "nohttp");  // a-web sorts first
+    EXPECT_EQ(host.containers, (std::vector<std::string>{"a-web", "b-web"}));
+    const auto& backends = host.locations.at("/").backends;
+    ASSERT_EQ(backends.size(), 2u);
+    EXPECT_EQ(backends[0].address, "172.20.0.3");
+    ASSERT_EQ(model.conflicts.size(), 1u);
+    EXPECT_EQ(model.conflicts[0], "x.test: HTTPS_METHOD \"noredirect\" of b-web ignored; \"nohttp\" of a-web applies");
+  }
+}
+
+TEST(RoutingTest, PathsMakeSeparateLocations) {
+  auto api = Backend("api", {{"VIRTUAL_HOST", "x.test"}, {"VIRTUAL_PATH", "/api/"}, {"VIRTUAL_DEST", "/"}});
+  auto web = Backend("web", {{"VIRTUAL_HOST", "x.test"}});
+  auto model = BuildRoutingModel({api, web}, Options());
+  const auto& locations = model.hosts.at("x.test").locations;
+  ASSERT_EQ(locations.size(), 2u);
+  EXPECT_EQ(locations.at("/api/").dest, "/");
+  EXPECT_NE(locations.at("/api/").upstream, locations.at("/").upstream);
+}
+
+TEST(RoutingTest, HealthDecidesTraffic) {
+  auto starting = Backend("a", {{"VIRTUAL_HOST", "x.test"}});
+  starting.health = "starting";
+  auto unhealthy = Backend("b", {{"VIRTUAL_HOST", "x.test"}}, "172.20.0.3");
+  unhealthy.health = "unhealthy";
+  auto healthy = Backend("c", {{"VIRTUAL_HOST", "x.test"}}, "172.20.0.4");
+  healthy.health = "healthy";
+  auto model = BuildRoutingModel({starting, unhealthy, healthy}, Options());
+  const auto& backends = model.hosts.at("x.test").locations.at("/").backends;
+  ASSERT_EQ(backends.size(), 3u);
+  EXPECT_FALSE(backends[0].ready);
+  EXPECT_FALSE(backends[1].ready);
+  EXPECT_TRUE(backends[2].ready);
+  RoutingOptions ignore_health = Options();
+  ignore_health.require_healthy = false;
+  auto all = BuildRoutingModel({starting}, ignore_health);
+  EXPECT_TRUE(all.hosts.at("x.test").locations.at("/").backends[0].ready);
+}
+
+TEST(RoutingTest, AddressFromTheFirstSharedNetworkByName) {
+  auto container = Backend("a", {{"VIRTUAL_HOST", "x.test"}});
+  container.networks = {{"a_private", "10.0.0.2", ""}, {"ingress", "10.255.0.2", ""}, {"proxy", "172.20.0.7", ""},
+                        {"zz_proxy2", "172.30.0.7", ""}};
+  RoutingOptions options;
+  options.proxy_networks = {"proxy", "zz_proxy2", "ingress"};
+  auto model = BuildRoutingModel({container}, options);
+  EXPECT_EQ(model.hosts.at("x.test").locations.at("/").backends[0].address, "172.20.0.7");
+  auto lonely = Backend("lonely", {{"VIRTUAL_HOST", "y.test"}}, "10.1.0.2", "elsewhere");
+  auto rejected = BuildRoutingModel({lonely}, Options());
+  EXPECT_TRUE(rejected.hosts.empty());
+  ASSERT_EQ(rejected.rejections.size(), 1u);
+  EXPECT_EQ(rejected.rejections[0], (Rejection{"lonely", "network", "the container shares no network with the proxy"}));
+  auto v6 = Backend("v6", {{"VIRTUAL_HOST", "z.test"}});
+  v6.networks = {{"proxy", "", "fd00::5"}};
+  EXPECT_EQ(BuildRoutingModel({v6}, Options()).hosts.at("z.test").locations.at("/").backends[0].address, "[fd00::5]");
+}
+
+TEST(RoutingTest, WildcardAndRegexHosts) {
+  auto model = BuildRoutingModel({Backend("a", {{"VIRTUAL_HOST", "*.example.org,example.*,~^www\\.(?<name>.+)\\.test$"}})},
+                                 Options());
+  EXPECT_TRUE(model.rejections.empty()) << model.rejections[0].reason;
+  EXPECT_TRUE(model.hosts.contains("*.example.org"));
+  EXPECT_TRUE(model.hosts.contains("example.*"));
+  EXPECT_TRUE(model.hosts.contains("~^www\\.(?<name>.+)\\.test$"));
+}
+
+TEST(RoutingTest, StoppedAndExcludedContainersAreLeftOut) {
+  auto stopped = Backend("a", {{"VIRTUAL_HOST", "a.test"}});
+  stopped.running = false;
+  auto excluded = Backend("b", {{"VIRTUAL_HOST", "b.test"}});
+  RoutingOptions options = Options();
+  options.excluded = {"id-b"};
+  EXPECT_TRUE(BuildRoutingModel({stopped, excluded}, options).hosts.empty());
+}
+
+TEST(RoutingTest, SameInputInAnyOrderGivesTheSameModel) {
+  std::vector<ContainerInfo> containers = {Backend("c", {{"VIRTUAL_HOST", "x.test"}}, "172.20.0.5"),
+                                           Backend("a", {{"VIRTUAL_HOST", "x.test,y.test"}}, "172.20.0.3"),
+                                           Backend("b", {{"VIRTUAL_HOST", "bad host"}}),
+                                           Backend("d", {{"VIRTUAL_HOST", "y.test"}, {"VIRTUAL_PATH", "/d"}}, "172.20.0.4")};
+  auto reference = BuildRoutingModel(containers, Options());
+  std::sort(containers.begin(), containers.end(), [](const auto& l, const auto& r) { return l.name < r.name; });
+  do {
+    EXPECT_EQ(BuildRoutingModel(containers, Options()), reference);
+  } while (std::next_permutation(containers.begin(), containers.end(),
+                                 [](const auto& l, const auto& r) { return l.name < r.name; }));
+}
+
+struct Hostile {
+  const char* setting;
+  std::string value;
+};
+
+class HostileValueTest : public ::testing::TestWithParam<Hostile> {};
+
+// Every one of these is left out with a rejection naming the container and the setting, and the
+// well-behaved neighbour keeps its route.
+TEST_P(HostileValueTest, IsRejectedAndTheOthersAreServed) {
+  const Hostile& hostile = GetParam();
+  std::map<std::string, std::string> env = {{"VIRTUAL_HOST", "evil.test"}};
+  env[hostile.setting] = hostile.value;
+  auto model = BuildRoutingModel({Backend("evil", env, "172.20.0.66"), Backend("good", {{"VIRTUAL_HOST", "good.test"}})}, Options());
+  ASSERT_EQ(model.rejections.size(), 1u) << hostile.setting << "=" << hostile.value;
+  EXPECT_EQ(model.rejections[0].container, "evil");
+  EXPECT_EQ(model.rejections[0].setting, hostile.setting);
+  EXPECT_FALSE(model.hosts.contains("evil.test"));
+  EXPECT_TRUE(model.hosts.contains("good.test"));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Values, HostileValueTest,
+    ::testing::Values(
+        Hostile{"VIRTUAL_HOST", "a.test; return 200"}, Hostile{"VIRTUAL_HOST", "a.test;"}, Hostile{"VIRTUAL_HOST", "a.test{"},
+        Hostile{"VIRTUAL_HOST", "a.test}"}, Hostile{"VIRTUAL_HOST", "a.test\nserver { }"}, Hostile{"VIRTUAL_HOST", "a .test"},
+        Hostile{"VIRTUAL_HOST", "\"a.test\""}, Hostile{"VIRTUAL_HOST", "'a.test'"}, Hostile{"VIRTUAL_HOST", "a.test#"},
+        Hostile{"VIRTUAL_HOST", "$host"}, Hostile{"VIRTUAL_HOST", std::string(64, 'a') + ".test"},
+        Hostile{"VIRTUAL_HOST", std::string(300, 'a')}, Hostile{"VIRTUAL_HOST", "bücher.test"},
+        Hostile{"VIRTUAL_HOST", "a*.test"}, Hostile{"VIRTUAL_HOST", "*.*.test"}, Hostile{"VIRTUAL_HOST", "a..test"},
+        Hostile{"VIRTUAL_HOST", "~^a;b$"}, Hostile{"VIRTUAL_HOST", "~^a b$"}, Hostile{"VIRTUAL_HOST", "~^a{2}$"},
+        Hostile{"VIRTUAL_HOST", "~"}, Hostile{"VIRTUAL_HOST", "a.test\r"}, Hostile{"VIRTUAL_HOST", ","},
+        Hostile{"VIRTUAL_PORT", "80; include /etc/passwd"}, Hostile{"VIRTUAL_PORT", "0"}, Hostile{"VIRTUAL_PORT", "65536"},
+        Hostile{"VIRTUAL_PORT", "-1"}, Hostile{"VIRTUAL_PORT", "8o"}, Hostile{"VIRTUAL_PROTO", "http;"},
+        Hostile{"VIRTUAL_PROTO", "ftp"}, Hostile{"VIRTUAL_PROTO", "HTTP"}, Hostile{"VIRTUAL_PATH", "api"},
+        Hostile{"VIRTUAL_PATH", "/api { return 200; }"}, Hostile{"VIRTUAL_PATH", "/a b"}, Hostile{"VIRTUAL_PATH", "/$uri"},
+        Hostile{"VIRTUAL_PATH", "/a;"}, Hostile{"VIRTUAL_PATH", "/../etc"}, Hostile{"VIRTUAL_PATH", "/a\nb"},
+        Hostile{"VIRTUAL_DEST", "/x;"}, Hostile{"VIRTUAL_DEST", "http://evil"}, Hostile{"HTTPS_METHOD", "redirect;"},
+        Hostile{"HSTS", "max-age=1\"; add_header X y"}, Hostile{"HSTS", "max-age=1}"}, Hostile{"HSTS", "1 year"},
+        Hostile{"CERT_NAME", "../../etc/ssl/private/key"}, Hostile{"CERT_NAME", "a;b"}, Hostile{"CERT_NAME", ".hidden"},
+        Hostile{"CERT_NAME", "a b"}, Hostile{"NETWORK_ACCESS", "internal;"}, Hostile{"VIRTUAL_HOST", "a.test\x01"}));
+
+TEST(UpstreamNameTest, SafeAndStable) {
+  EXPECT_EQ(UpstreamName("shop.example.org", "/"), UpstreamName("shop.example.org", "/"));
+  EXPECT_NE(UpstreamName("shop.example.org", "/"), UpstreamName("shop.example.org", "/api"));
+  std::string name = UpstreamName("~^(?<x>.+)$", "/");
+  EXPECT_TRUE(std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }))
+      << name;
+  EXPECT_TRUE(name.starts_with("up_"));
+}
+
+}  // namespace
+}  // namespace webvps::proxy_gen
