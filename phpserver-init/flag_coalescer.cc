@@ -5,23 +5,14 @@
 namespace webvps::phpserver_init {
 
 void FlagCoalescer::Seen(FlagKind kind, TimePoint now) {
-  if (!pending_) {
-    first_ = now;
-    pending_ = kind;
-  } else if (kind == FlagKind::kRestart) {
-    pending_ = FlagKind::kRestart;
-  }
-  last_ = now;
+  if (!pending_ || kind == FlagKind::kRestart) pending_ = kind;
+  debouncer_.Seen(now);
 }
 
-std::optional<TimePoint> FlagCoalescer::DueAt() const {
-  if (!pending_) return std::nullopt;
-  return std::min(last_ + quiet_, first_ + max_delay_);
-}
+std::optional<TimePoint> FlagCoalescer::DueAt() const { return debouncer_.DueAt(); }
 
 std::optional<FlagKind> FlagCoalescer::Take(TimePoint now) {
-  auto due = DueAt();
-  if (!due || now < *due) return std::nullopt;
+  if (!debouncer_.Take(now)) return std::nullopt;
   auto kind = pending_;
   pending_.reset();
   return kind;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <optional>
 
+#include "debouncer.h"
 #include "supervisor.h"
 
 namespace webvps::phpserver_init {
@@ -14,8 +15,7 @@ enum class FlagKind { kReload, kRestart };
 
 class FlagCoalescer {
  public:
-  FlagCoalescer(std::chrono::milliseconds quiet, std::chrono::milliseconds max_delay)
-      : quiet_(quiet), max_delay_(max_delay) {}
+  FlagCoalescer(std::chrono::milliseconds quiet, std::chrono::milliseconds max_delay) : debouncer_(quiet, max_delay) {}
 
   /// A flag appeared. A restart absorbs reloads (it re-reads the config too).
   void Seen(FlagKind kind, TimePoint now);
@@ -25,11 +25,8 @@ class FlagCoalescer {
   std::optional<FlagKind> Take(TimePoint now);
 
  private:
-  std::chrono::milliseconds quiet_;
-  std::chrono::milliseconds max_delay_;
+  Debouncer debouncer_;
   std::optional<FlagKind> pending_;
-  TimePoint first_{};
-  TimePoint last_{};
 };
 
 }  // namespace webvps::phpserver_init
