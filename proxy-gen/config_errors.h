@@ -1,0 +1,18 @@
+// When nginx refuses a candidate config: which host's block is to blame, so that its containers
+// can be left out and everyone else served. `nginx -t` names the file and line ("... in
+// /etc/nginx/conf.d/default.conf:42"); the renderer heads every host's part with a comment.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace webvps::proxy_gen {
+
+/// The line number nginx's output gives for `config_path`, if any.
+std::optional<int> ErrorLine(const std::string& nginx_output, const std::string& config_path);
+
+/// The host whose part of the rendered `config` holds `line` (1-based), or nullopt when the line
+/// is in the shared head (then no container is to blame).
+std::optional<std::string> HostAtLine(const std::string& config, int line);
+
+}  // namespace webvps::proxy_gen
