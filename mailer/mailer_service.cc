@@ -64,6 +64,7 @@ MailerService::MailerService(asio::io_context& io, Settings settings, std::uniqu
   metrics_.DescribeGauge("webvps_mailer_paused", "1 while the site's mail is paused.");
   metrics_.DescribeGauge("webvps_mailer_queues_watched", "Site queues being watched.");
   metrics_.DescribeGauge("webvps_mailer_sessions_active", "SMTP sessions in flight.");
+  metrics_.DescribeGauge("webvps_mailer_messages_queued", "Messages queued over all sites.");
 }
 
 MailerService::~MailerService() {
@@ -148,8 +149,8 @@ void MailerService::FinishStopIfIdle() {
 }
 
 HealthReport MailerService::Health() const {
-  std::lock_guard lock(health_mutex_);
-  return health_;
+  // Healthy once started: a relay that is down is a reason to queue, not to restart the mailer.
+  return HealthReport{};
 }
 
 void MailerService::LoadRegistry() {
@@ -660,9 +661,7 @@ void MailerService::UpdateGauges() {
     queued += queue.messages.size();
   }
   metrics_.Set("webvps_mailer_queues_watched", static_cast<double>(queues_.size() - 1));
-  std::lock_guard lock(health_mutex_);
-  health_.healthy = true;
-  health_.detail = "ok: " + std::to_string(queues_.size() - 1) + " queues watched, " + std::to_string(queued) + " messages queued";
+  metrics_.Set("webvps_mailer_messages_queued", static_cast<double>(queued));
 }
 
 std::string MailerService::StatusTable() {

@@ -121,9 +121,6 @@ class MailerService {
   bool soon_pending_ = false;
   uint64_t internal_counter_ = 0;
   std::chrono::steady_clock::time_point last_cleanup_{};
-
-  mutable std::mutex health_mutex_;
-  HealthReport health_;
 };
 
 }  // namespace webvps::mailer
