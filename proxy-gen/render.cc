@@ -1,5 +1,6 @@
 #include "render.h"
 
+#include <filesystem>
 #include <sstream>
 
 namespace webvps::proxy_gen {
@@ -69,6 +70,33 @@ void RenderServerBody(std::ostringstream& out, const VirtualHost& host, const Pr
 }
 
 }  // namespace
+
+ProxyFiles ScanProxyFiles(const std::string& certs_dir, const std::string& vhost_dir, const std::string& htpasswd_dir) {
+  namespace fs = std::filesystem;
+  auto names = [](const std::string& dir) {
+    std::set<std::string> out;
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator(dir, error)) {
+      if (entry.is_regular_file(error)) out.insert(entry.path().filename().string());
+    }
+    return out;
+  };
+  ProxyFiles files;
+  std::set<std::string> certs = names(certs_dir);
+  for (const auto& name : certs) {
+    if (!name.ends_with(".crt")) continue;
+    std::string base = name.substr(0, name.size() - 4);
+    if (!CertNameProblem(base) && certs.contains(base + ".key")) files.certs.insert(base);
+  }
+  for (const auto& name : names(vhost_dir)) {
+    std::string host = name.ends_with("_location") ? name.substr(0, name.size() - 9) : name;
+    if (host == "default" || !HostEntryProblem(host)) files.vhost_d.insert(name);
+  }
+  for (const auto& name : names(htpasswd_dir)) {
+    if (!HostEntryProblem(name) && name.front() != '~') files.htpasswd.insert(name);
+  }
+  return files;
+}
 
 std::string ChooseCertificate(const VirtualHost& host, const ProxyFiles& files) {
   if (!host.cert_name.empty()) return files.certs.contains(host.cert_name) ? host.cert_name : "";

@@ -28,6 +28,10 @@ struct RenderOptions {
   bool ipv6 = false;         ///< also listen on [::] (only where the container has IPv6)
 };
 
+/// Reads the three directories (a missing one is empty). Only names that pass the grammars are
+/// kept, so that no file name can bring a character into the config that a value could not.
+ProxyFiles ScanProxyFiles(const std::string& certs_dir, const std::string& vhost_dir, const std::string& htpasswd_dir);
+
 /// The certificate base name for a host: CERT_NAME, the host itself, its parent domain one
 /// level up (a.b.com -> b.com), else "default"; empty when none of them exists.
 std::string ChooseCertificate(const VirtualHost& host, const ProxyFiles& files);

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/temp_dir.h"
+
 namespace webvps::proxy_gen {
 namespace {
 
@@ -96,6 +98,26 @@ TEST(RenderTest, Ipv6ListensWhenAskedTo) {
   RenderOptions options;
   options.ipv6 = true;
   EXPECT_NE(RenderNginxConfig(RoutingModel{}, ProxyFiles{}, options).find("listen [::]:80 default_server;"), std::string::npos);
+}
+
+TEST(ScanProxyFilesTest, KeepsOnlyUsableAndWellFormedNames) {
+  TempDir dir;
+  namespace fs = std::filesystem;
+  for (const char* sub : {"certs", "vhost.d", "htpasswd"}) fs::create_directory(dir.path() / sub);
+  for (const char* name : {"certs/shop.test.crt", "certs/shop.test.key", "certs/nokey.test.crt", "certs/default.crt",
+                           "certs/default.key", "certs/bad;name.crt", "certs/bad;name.key", "vhost.d/shop.test",
+                           "vhost.d/shop.test_location", "vhost.d/default", "vhost.d/x y", "htpasswd/shop.test",
+                           "htpasswd/{evil}"}) {
+    std::ofstream(dir.path() / name) << "x";
+  }
+  fs::create_directory(dir.path() / "vhost.d/adir.test");
+  ProxyFiles files = ScanProxyFiles((dir.path() / "certs").string(), (dir.path() / "vhost.d").string(),
+                                    (dir.path() / "htpasswd").string());
+  EXPECT_EQ(files.certs, (std::set<std::string>{"default", "shop.test"}));
+  EXPECT_EQ(files.vhost_d, (std::set<std::string>{"default", "shop.test", "shop.test_location"}));
+  EXPECT_EQ(files.htpasswd, (std::set<std::string>{"shop.test"}));
+  ProxyFiles none = ScanProxyFiles("/nonexistent/a", "/nonexistent/b", "/nonexistent/c");
+  EXPECT_TRUE(none.certs.empty() && none.vhost_d.empty() && none.htpasswd.empty());
 }
 
 TEST(CertificateChoiceTest, LikeNginxProxy) {
