@@ -11,18 +11,6 @@
 namespace webvps {
 namespace {
 
-Status WriteAll(int fd, std::string_view content, const std::string& what) {
-  while (!content.empty()) {
-    ssize_t written = ::write(fd, content.data(), content.size());
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      return Error::FromErrno("write " + what);
-    }
-    content.remove_prefix(static_cast<size_t>(written));
-  }
-  return Status::Ok();
-}
-
 Status SyncDirectory(const std::filesystem::path& directory) {
   int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return Error::FromErrno("open directory " + directory.string());
@@ -44,6 +32,18 @@ Status WriteInPlace(const std::filesystem::path& path, std::string_view content)
 }
 
 }  // namespace
+
+Status WriteAll(int fd, std::string_view content, const std::string& what) {
+  while (!content.empty()) {
+    ssize_t written = ::write(fd, content.data(), content.size());
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      return Error::FromErrno("write " + what);
+    }
+    content.remove_prefix(static_cast<size_t>(written));
+  }
+  return Status::Ok();
+}
 
 Result<WriteMethod> WriteFileAtomically(const std::filesystem::path& path, std::string_view content,
                                         const AtomicWriteOptions& options) {

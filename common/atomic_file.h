@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <string>
 #include <string_view>
 
 #include "result.h"
@@ -28,6 +29,10 @@ enum class WriteMethod { kRenamed, kInPlace };
 /// Writes `content` to `path` atomically (see above). Errors name the step and the path.
 Result<WriteMethod> WriteFileAtomically(const std::filesystem::path& path, std::string_view content,
                                         const AtomicWriteOptions& options = {});
+
+/// Writes all of `content` to `fd`, retrying short writes and EINTR; `what` names the file in
+/// the error.
+Status WriteAll(int fd, std::string_view content, const std::string& what);
 
 /// Reads a whole file.
 Result<std::string> ReadFile(const std::filesystem::path& path);

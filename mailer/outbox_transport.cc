@@ -8,22 +8,11 @@
 #include <chrono>
 #include <filesystem>
 
+#include "atomic_file.h"
 #include "transport.h"
 
 namespace webvps::mailer {
 namespace {
-
-Status WriteAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t written = ::write(fd, data.data(), data.size());
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      return Error::FromErrno("write");
-    }
-    data.remove_prefix(static_cast<size_t>(written));
-  }
-  return {};
-}
 
 class OutboxTransport final : public Transport {
  public:
@@ -65,12 +54,12 @@ class OutboxTransport final : public Transport {
     std::string tmp = maildir_ + "/tmp/" + name;
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640);
     if (fd < 0) return Error::FromErrno("outbox: create " + tmp);
-    Status written = WriteAll(fd, RenderOutboxFile(message));
-    if (written.ok() && ::fsync(fd) != 0) written = Error::FromErrno("fsync");
+    Status written = WriteAll(fd, RenderOutboxFile(message), tmp);
+    if (written.ok() && ::fsync(fd) != 0) written = Error::FromErrno("fsync " + tmp);
     ::close(fd);
     if (!written.ok()) {
       ::unlink(tmp.c_str());
-      return written.error().Wrap("outbox: " + tmp);
+      return written.error().Wrap("outbox");
     }
     std::string target = maildir_ + "/new/" + name;
     if (::rename(tmp.c_str(), target.c_str()) != 0) {

@@ -7,6 +7,8 @@
 
 #include <cstring>
 
+#include "atomic_file.h"
+
 namespace webvps::mailer {
 namespace {
 
@@ -53,18 +55,9 @@ Result<UniqueFd> OpenOrCreateChild(int parent, const char* name, const struct st
 Status WriteSmallFile(int dir, const std::string& name, const std::string& content) {
   int fd = ::openat(dir, name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0640);
   if (fd < 0) return Error::FromErrno("create " + name);
-  size_t done = 0;
-  while (done < content.size()) {
-    ssize_t written = ::write(fd, content.data() + done, content.size() - done);
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      ::close(fd);
-      return Error::FromErrno("write " + name);
-    }
-    done += static_cast<size_t>(written);
-  }
+  Status written = WriteAll(fd, content, name);
   ::close(fd);
-  return {};
+  return written;
 }
 
 }  // namespace
