@@ -12,12 +12,6 @@
 namespace webvps::mailer {
 namespace {
 
-long long ToSeconds(WallTime time) {
-  return std::chrono::duration_cast<std::chrono::seconds>(time.time_since_epoch()).count();
-}
-
-WallTime FromSeconds(long long seconds) { return WallTime(std::chrono::seconds(seconds)); }
-
 // Replies and recipients go into one tab-separated line: no tab, CR or LF may survive.
 std::string OneLine(std::string_view text) {
   std::string out(text);
@@ -32,18 +26,6 @@ std::string JoinSpaced(const std::vector<std::string>& items) {
   for (const auto& item : items) {
     if (!out.empty()) out += ' ';
     out += OneLine(item);
-  }
-  return out;
-}
-
-std::vector<std::string> SplitSpaced(std::string_view text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find(' ', start);
-    if (end == std::string_view::npos) end = text.size();
-    if (end > start) out.emplace_back(text.substr(start, end - start));
-    start = end + 1;
   }
   return out;
 }
@@ -152,8 +134,8 @@ AttemptOutcome ClassifyAttempt(const AttemptReport& report) {
 std::string SerializeRetryRecords(const RetryRecords& records) {
   std::string out;
   for (const auto& [name, record] : records) {
-    out += OneLine(name) + '\t' + std::to_string(record.attempts) + '\t' + std::to_string(ToSeconds(record.first_failure)) +
-           '\t' + std::to_string(ToSeconds(record.next_attempt)) + '\t' + JoinSpaced(record.delivered) + '\t' +
+    out += OneLine(name) + '\t' + std::to_string(record.attempts) + '\t' + std::to_string(UnixSeconds(record.first_failure)) +
+           '\t' + std::to_string(UnixSeconds(record.next_attempt)) + '\t' + JoinSpaced(record.delivered) + '\t' +
            JoinSpaced(record.rejected) + '\t' + OneLine(record.last_reply) + '\n';
   }
   return out;
@@ -177,8 +159,8 @@ Result<RetryRecords> ParseRetryRecords(std::string_view text) {
     long long attempts = 0, first = 0, next = 0;
     if (!ParseSeconds(fields[1], attempts) || attempts < 0) return problem("bad attempt count " + QuoteForMessage(fields[1]));
     if (!ParseSeconds(fields[2], first) || !ParseSeconds(fields[3], next)) return problem("bad time");
-    RetryRecord record{static_cast<int>(attempts), FromSeconds(first), FromSeconds(next), SplitSpaced(fields[4]),
-                       SplitSpaced(fields[5]), std::string(fields[6])};
+    RetryRecord record{static_cast<int>(attempts), FromUnixSeconds(first), FromUnixSeconds(next), SplitList(fields[4], ' '),
+                       SplitList(fields[5], ' '), std::string(fields[6])};
     records[std::string(fields[0])] = std::move(record);
   }
   return records;

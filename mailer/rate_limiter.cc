@@ -6,16 +6,6 @@
 #include "names.h"
 
 namespace webvps::mailer {
-namespace {
-
-long long ToSeconds(WallTime time) {
-  return std::chrono::duration_cast<std::chrono::seconds>(time.time_since_epoch()).count();
-}
-
-WallTime FromSeconds(long long seconds) { return WallTime(std::chrono::seconds(seconds)); }
-
-}  // namespace
-
 void RateLimiter::Trim(std::deque<WallTime>& times, const MailLimit& limit, WallTime now) {
   while (!times.empty() && now - times.front() >= limit.window) times.pop_front();
 }
@@ -64,8 +54,8 @@ void RateLimiter::AlertSent(const std::string& site, WallTime now) {
 std::string RateLimiter::SerializePauses() const {
   std::string text;
   for (const auto& [site, pause] : paused_) {
-    text += site + " " + std::to_string(ToSeconds(pause.since)) + " " + std::to_string(pause.count) + " " +
-            std::to_string(ToSeconds(pause.last_alert)) + "\n";
+    text += site + " " + std::to_string(UnixSeconds(pause.since)) + " " + std::to_string(pause.count) + " " +
+            std::to_string(UnixSeconds(pause.last_alert)) + "\n";
   }
   return text;
 }
@@ -84,7 +74,7 @@ Status RateLimiter::RestorePauses(const std::string& text) {
     if (!(fields >> site >> since >> count >> last_alert) || !IsValidSiteName(site)) {
       return Error("line " + std::to_string(number) + ": expected \"<site> <since> <count> <last_alert>\", got " + QuoteForMessage(line));
     }
-    restored[site] = SitePause{FromSeconds(since), count, FromSeconds(last_alert)};
+    restored[site] = SitePause{FromUnixSeconds(since), count, FromUnixSeconds(last_alert)};
   }
   paused_ = std::move(restored);
   return Status::Ok();

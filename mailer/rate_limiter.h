@@ -18,6 +18,12 @@ namespace webvps::mailer {
 
 using WallTime = std::chrono::system_clock::time_point;
 
+/// The mailer's files on disk keep times as Unix seconds.
+inline long long UnixSeconds(WallTime time) {
+  return std::chrono::duration_cast<std::chrono::seconds>(time.time_since_epoch()).count();
+}
+inline WallTime FromUnixSeconds(long long seconds) { return WallTime(std::chrono::seconds(seconds)); }
+
 struct SitePause {
   WallTime since{};       ///< when the limit was crossed
   int count = 0;          ///< mails in the window at that moment
