@@ -104,9 +104,7 @@ Status MailerService::Start() {
   SiteQueue& own = queues_[kInternal];
   own.name = kInternal;
   own.dir = std::make_shared<SiteMailDir>(std::move(*internal));
-  if (auto records = ReadFile(RetryPath(kInternal)); records.ok()) {
-    if (auto parsed = ParseRetryRecords(*records); parsed.ok()) own.retries = *parsed;
-  }
+  LoadRetries(own);
   if (Status control = control_.Start(settings_.data_dir + "/control.sock"); !control.ok()) return control;
   inotify_.Start([this](const InotifyEvent& event) { OnInotify(event); });
   work_.emplace(io_.get_executor());
@@ -228,7 +226,6 @@ void MailerService::Rescan() {
   }
   for (const auto& site : gone) DropSite(site);
   for (auto& [site, queue] : queues_) SyncQueue(queue, true);
-  UpdateGauges();
 }
 
 void MailerService::OpenSite(const std::string& site) {
@@ -249,15 +246,7 @@ void MailerService::OpenSite(const std::string& site) {
   }
   queue.name = site;
   queue.dir = std::make_shared<SiteMailDir>(std::move(*dir));
-  if (!known) {
-    if (auto records = ReadFile(RetryPath(site)); records.ok()) {
-      if (auto parsed = ParseRetryRecords(*records); parsed.ok()) {
-        queue.retries = *parsed;
-      } else {
-        spdlog::error("{}: {}; the backoff of its messages starts over", RetryPath(site), parsed.error().message());
-      }
-    }
-  }
+  if (!known) LoadRetries(queue);
   // Watched through the descriptor opened without symlinks: the watch is on that very directory.
   std::string path = "/proc/self/fd/" + std::to_string(queue.dir->queue_fd());
   if (auto watch = inotify_.Watch(path, kQueueEvents); watch.ok()) {
@@ -330,7 +319,6 @@ void MailerService::Track(SiteQueue& queue, const std::string& name, bool count)
                  queue.name, pause->count, limit.window.count(), limit.limit, queue.name);
     SavePauses();
     SendDueAlerts();
-    UpdateGauges();
   }
 }
 
@@ -363,10 +351,10 @@ void MailerService::OnInotify(const InotifyEvent& event) {
   } else if (!known->second.in_flight && (event.mask & IN_CLOSE_WRITE) && !queue->second.retries.contains(event.name)) {
     known->second.not_before = WallTime{};  // finished writing: try it now
   }
-  UpdateGauges();
   Dispatch();
 }
 
+// Every change to the queues ends here, so the gauges are brought up to date here too.
 void MailerService::Dispatch() {
   if (stopping_) return;
   while (active_sessions_ < settings_.sessions) {
@@ -622,6 +610,17 @@ void MailerService::SendDueAlerts() {
 void MailerService::SavePauses() {
   auto written = WriteFileAtomically(settings_.data_dir + "/pauses", limiter_.SerializePauses(), {.mode = 0600});
   if (!written.ok()) spdlog::error("cannot save the pauses: {}", written.error().message());
+}
+
+void MailerService::LoadRetries(SiteQueue& queue) {
+  std::string path = RetryPath(queue.name);
+  auto records = ReadFile(path);
+  if (!records.ok()) return;  // none saved: nothing deferred
+  if (auto parsed = ParseRetryRecords(*records); parsed.ok()) {
+    queue.retries = std::move(*parsed);
+  } else {
+    spdlog::error("{}: {}; the backoff of its messages starts over", path, parsed.error().message());
+  }
 }
 
 void MailerService::SaveRetries(const SiteQueue& queue) {

@@ -84,6 +84,7 @@ class MailerService {
                      const std::string& why);
   void SendDueAlerts();
   void SavePauses();
+  void LoadRetries(SiteQueue& queue);
   void SaveRetries(const SiteQueue& queue);
   void LoadRegistry();
   MailLimit LimitOf(const std::string& site) const;
