@@ -4,22 +4,12 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "proxy-gen/json_fields.h"
+
 namespace webvps::proxy_gen {
 namespace {
 
 using Json = nlohmann::json;
-
-std::string StringAt(const Json& object, const char* key) {
-  if (!object.is_object()) return "";
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-const Json* ObjectAt(const Json& object, const char* key) {
-  if (!object.is_object()) return nullptr;
-  auto it = object.find(key);
-  return it != object.end() && it->is_object() ? &*it : nullptr;
-}
 
 bool ParseVersion(const std::string& text, int& major, int& minor) {
   size_t dot = text.find('.');

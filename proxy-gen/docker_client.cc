@@ -10,6 +10,8 @@
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
+#include "names.h"
+
 namespace webvps::proxy_gen {
 
 namespace asio = boost::asio;
@@ -98,6 +100,7 @@ void DockerEventStream::ReadMore() {
     if (alive.expired() || !socket_ || !on_end_) return;
     if (error) return Finish(error == asio::error::eof ? "the daemon closed the event stream" : "event stream: " + error.message());
     std::string_view bytes(buffer_, length);
+    std::string rest;  // the body bytes that came with the response head
     if (!in_body_) {
       head_.append(bytes);
       size_t end = head_.find("\r\n\r\n");
@@ -106,24 +109,18 @@ void DockerEventStream::ReadMore() {
         return ReadMore();
       }
       std::string head = head_.substr(0, end);
-      std::string rest = head_.substr(end + 4);
+      rest = head_.substr(end + 4);
       head_.clear();
       if (!head.starts_with("HTTP/1.1 200") && !head.starts_with("HTTP/1.0 200")) {
         return Finish("event stream refused: " + head.substr(0, head.find("\r\n")));
       }
-      std::string lower = head;
-      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      if (lower.find("transfer-encoding: chunked") == std::string::npos) {
+      if (LowerCase(head).find("transfer-encoding: chunked") == std::string::npos) {
         return Finish("event stream: the daemon did not answer with chunked transfer coding");
       }
       in_body_ = true;
       if (on_attached_) on_attached_();
       if (alive.expired() || !on_end_) return;
-      bytes = {};
-      auto output = decoder_.Feed(rest);
-      for (const auto& event : output.events) on_event_(event);
-      if (output.broken || output.ended) return Finish(output.broken ? output.problems.back() : "the daemon ended the event stream");
-      return ReadMore();
+      bytes = rest;
     }
     auto output = decoder_.Feed(bytes);
     if (!output.broken) {

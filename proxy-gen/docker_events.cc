@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "proxy-gen/json_fields.h"
+
 namespace webvps::proxy_gen {
 
 namespace {
@@ -82,15 +84,11 @@ Result<DockerEvent> ParseDockerEvent(std::string_view text) {
   nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
   if (json.is_discarded() || !json.is_object()) return Error("not a JSON object");
   DockerEvent event;
-  auto string_at = [&](const nlohmann::json& object, const char* key) -> std::string {
-    auto it = object.find(key);
-    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-  };
-  event.type = string_at(json, "Type");
-  event.action = string_at(json, "Action");
-  if (auto actor = json.find("Actor"); actor != json.end() && actor->is_object()) {
-    event.id = string_at(*actor, "ID");
-    if (auto attributes = actor->find("Attributes"); attributes != actor->end() && attributes->is_object()) {
+  event.type = StringAt(json, "Type");
+  event.action = StringAt(json, "Action");
+  if (const nlohmann::json* actor = ObjectAt(json, "Actor")) {
+    event.id = StringAt(*actor, "ID");
+    if (const nlohmann::json* attributes = ObjectAt(*actor, "Attributes")) {
       for (const auto& [key, value] : attributes->items()) {
         if (value.is_string()) event.attributes[key] = value.get<std::string>();
       }
@@ -98,8 +96,8 @@ Result<DockerEvent> ParseDockerEvent(std::string_view text) {
   }
   // Engines before API 1.22 had only the legacy fields; current ones dropped them.
   if (event.type.empty()) event.type = "container";
-  if (event.action.empty()) event.action = string_at(json, "status");
-  if (event.id.empty()) event.id = string_at(json, "id");
+  if (event.action.empty()) event.action = StringAt(json, "status");
+  if (event.id.empty()) event.id = StringAt(json, "id");
   if (auto time = json.find("timeNano"); time != json.end() && time->is_number_integer()) event.time_nano = time->get<int64_t>();
   if (event.action.empty()) return Error("event without Action");
   return event;

@@ -20,13 +20,6 @@ std::string UpperCase(std::string_view text) {
   return out;
 }
 
-std::string Trim(std::string_view text) {
-  size_t begin = text.find_first_not_of(" \t");
-  if (begin == std::string_view::npos) return "";
-  size_t end = text.find_last_not_of(" \t");
-  return std::string(text.substr(begin, end - begin + 1));
-}
-
 bool Printable(char c) { return c > 0x20 && c < 0x7f; }
 
 std::optional<std::string> PortProblem(std::string_view text) {
@@ -141,9 +134,8 @@ std::optional<Request> ReadRequest(const ContainerInfo& container, const Routing
   if (!virtual_host) return std::nullopt;
   Request request;
   request.container = &container;
-  for (const auto& raw : SplitList(*virtual_host, ',')) {
-    std::string entry = Trim(raw);
-    if (entry.empty()) continue;
+  // SplitList trims each entry and drops the empty ones.
+  for (std::string entry : SplitList(*virtual_host, ',')) {
     if (entry.front() != '~') entry = LowerCase(entry);
     if (auto problem = HostEntryProblem(entry)) return reject("VIRTUAL_HOST", QuoteForMessage(entry) + ": " + *problem);
     request.hosts.push_back(entry);

@@ -1,0 +1,24 @@
+// Reading the Engine API's JSON leniently: a field that is missing or of another type reads as
+// empty, as fields come and go between API versions.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace webvps::proxy_gen {
+
+/// The string at `key` of `object`, or "".
+inline std::string StringAt(const nlohmann::json& object, const char* key) {
+  if (!object.is_object()) return "";
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+/// The object at `key` of `object`, or nullptr.
+inline const nlohmann::json* ObjectAt(const nlohmann::json& object, const char* key) {
+  if (!object.is_object()) return nullptr;
+  auto it = object.find(key);
+  return it != object.end() && it->is_object() ? &*it : nullptr;
+}
+
+}  // namespace webvps::proxy_gen
