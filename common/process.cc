@@ -6,9 +6,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <csignal>
 #include <cstring>
+
+#include "names.h"
 
 namespace webvps {
 
@@ -135,6 +139,37 @@ std::vector<ReapedChild> ReapAll() {
     reaped.push_back({pid, DecodeWaitStatus(wait_status)});
   }
   return reaped;
+}
+
+namespace {
+
+struct SignalEntry {
+  const char* name;
+  int number;
+};
+constexpr SignalEntry kSignals[] = {
+    {"HUP", SIGHUP},   {"INT", SIGINT},     {"QUIT", SIGQUIT}, {"KILL", SIGKILL}, {"USR1", SIGUSR1},
+    {"USR2", SIGUSR2}, {"TERM", SIGTERM},   {"CONT", SIGCONT}, {"STOP", SIGSTOP}, {"WINCH", SIGWINCH},
+    {"ALRM", SIGALRM}, {"PWR", SIGPWR}};
+
+}  // namespace
+
+Result<int> ParseSignal(std::string_view name) {
+  std::string_view bare = name.starts_with("SIG") ? name.substr(3) : name;
+  for (const auto& entry : kSignals) {
+    if (bare == entry.name) return entry.number;
+  }
+  int number = 0;
+  auto [end, error] = std::from_chars(name.data(), name.data() + name.size(), number);
+  if (error == std::errc() && end == name.data() + name.size() && number > 0 && number < NSIG) return number;
+  return Error("unknown signal " + QuoteForMessage(name));
+}
+
+std::string SignalName(int signal) {
+  for (const auto& entry : kSignals) {
+    if (entry.number == signal) return entry.name;
+  }
+  return std::to_string(signal);
 }
 
 }  // namespace webvps

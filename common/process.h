@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "result.h"
@@ -58,6 +59,11 @@ struct ReapedChild {
   pid_t pid;
   ExitStatus status;
 };
+/// "SIGTERM", "TERM" or a number -> the signal number.
+Result<int> ParseSignal(std::string_view name);
+/// The signal's name without "SIG": "TERM".
+std::string SignalName(int signal);
+
 /// Collects every child that has ended, without blocking (the PID-1 duty).
 std::vector<ReapedChild> ReapAll();
 

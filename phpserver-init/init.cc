@@ -2,7 +2,6 @@
 
 #include <signal.h>
 #include <spdlog/spdlog.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -37,26 +36,55 @@ std::string LastLines(const std::string& path, size_t count) {
 Init::Init(boost::asio::io_context& io, std::vector<ServiceSpec> services, SiteEnvironment site, SitePaths paths,
            InitOptions options, Metrics& metrics)
     : io_(io),
-      supervisor_(std::move(services), options.stop_deadline),
       site_(std::move(site)),
       paths_(std::move(paths)),
       options_(options),
       metrics_(metrics),
       signals_(io),
+      runner_(io, std::move(services), options.stop_deadline, metrics, "webvps_init", RunnerHooks()),
       timer_(io),
       inotify_(io),
       flags_(options.flag_quiet, options.flag_max_delay) {
-  metrics_.DescribeCounter("webvps_init_service_restarts_total", "Restarts of a supervised service.");
-  metrics_.DescribeGauge("webvps_init_service_up", "1 while the service runs.");
   metrics_.DescribeCounter("webvps_init_reloads_total", "Reload requests by result: done, refused (config test failed), failed_late (the service died).");
   metrics_.DescribeGauge("webvps_init_reload_seconds", "Time from the flag to the reload signal, last reload.");
-  metrics_.DescribeCounter("webvps_init_orphans_reaped_total", "Ended processes that were not services (zombies an init must reap).");
+}
+
+ServiceRunner::Hooks Init::RunnerHooks() {
+  ServiceRunner::Hooks hooks;
+  hooks.environment = [this](const ServiceSpec& spec) -> std::optional<std::vector<std::string>> {
+    if (spec.reload_signal == 0) return std::nullopt;
+    running_fallback_ = !fallback_define_.empty();
+    return EnvironmentWith({"WEBVPS_APACHE_DEFINES=" + fallback_define_});
+  };
+  hooks.started = [this](const std::string& service, pid_t) {
+    const ServiceSpec* spec = runner_.supervisor().Spec(service);
+    if (spec->reload_signal != 0 && restart_on_trial_) {
+      // The new process's first seconds are a trial like a reload's.
+      restart_on_trial_ = false;
+      last_reload_at_ = Now();
+    }
+  };
+  hooks.exited = [this](const std::string& service, const ExitStatus& status) { OnServiceExited(service, status); };
+  hooks.changed = [this] {
+    bool healthy = !runner_.stopping();
+    for (const auto& spec : runner_.supervisor().services()) {
+      if (spec.main && !runner_.PidOf(spec.name)) healthy = false;
+    }
+    healthy_ = healthy;
+    ArmTimer();
+  };
+  hooks.finished = [this](int exit_code) {
+    exit_code_ = exit_code;
+    spdlog::info("exiting with status {}", exit_code);
+    io_.stop();
+  };
+  return hooks;
 }
 
 bool Init::Healthy() const { return healthy_; }
 
 const ServiceSpec* Init::ReloadableService() const {
-  for (const auto& spec : supervisor_.services()) {
+  for (const auto& spec : runner_.supervisor().services()) {
     if (spec.reload_signal != 0) return &spec;
   }
   return nullptr;
@@ -66,9 +94,6 @@ int Init::Run() {
   // nullmailer names the sender's host from NULLMAILER_HOST, else $HOSTNAME, which Docker sets
   // to the container id: mail from the site must come from the site's domain.
   if (!site_.host.empty()) ::setenv("NULLMAILER_HOST", site_.host.c_str(), 1);
-  if (::getpid() != 1 && ::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
-    spdlog::warn("{}", Error::FromErrno("prctl(PR_SET_CHILD_SUBREAPER)").message());
-  }
   WaitForSignals();
   if (!inotify_.status().ok()) spdlog::error("flags will not be seen: {}", inotify_.status().ToString());
   WatchConf();
@@ -86,7 +111,7 @@ int Init::Run() {
       SaveLastGood();
     }
   }
-  Perform(supervisor_.Start(Now()));
+  runner_.Start();
   CheckFlagsPresent();
   ArmTimer();
   io_.run();
@@ -94,7 +119,7 @@ int Init::Run() {
 }
 
 void Init::WaitForSignals() {
-  for (int signal : {SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH}) signals_.add(signal);
+  for (int signal : {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH}) signals_.add(signal);
   signals_.async_wait([this](boost::system::error_code error, int signal) {
     if (error) return;
     OnSignal(signal);
@@ -104,116 +129,37 @@ void Init::WaitForSignals() {
 
 void Init::OnSignal(int signal) {
   switch (signal) {
-    case SIGCHLD:
-      ReapChildren();
-      break;
     case SIGTERM:
     case SIGINT:
     case SIGQUIT:
       spdlog::info("received SIG{}: stopping the services (deadline {} ms)", SignalName(signal), options_.stop_deadline.count());
-      Perform(supervisor_.Stop(Now()));
+      runner_.Stop();
       break;
     case SIGHUP:
       spdlog::info("received SIGHUP: reloading as if conf/{} had been created", kReloadFlag);
       HandleFlag(FlagKind::kReload);
       break;
     default:
-      for (const auto& spec : supervisor_.services()) {
-        if (auto pid = supervisor_.PidOf(spec.name)) ::kill(*pid, signal);
-      }
+      for (const auto& spec : runner_.supervisor().services()) (void)runner_.Signal(spec.name, signal);
       spdlog::info("forwarded SIG{} to the services", SignalName(signal));
   }
   ArmTimer();
 }
 
-void Init::ReapChildren() {
-  for (const ReapedChild& child : ReapAll()) {
-    std::string service;
-    for (const auto& spec : supervisor_.services()) {
-      if (supervisor_.PidOf(spec.name) == child.pid) service = spec.name;
-    }
-    if (service.empty()) {
-      metrics_.Add("webvps_init_orphans_reaped_total");
-      continue;
-    }
-    spdlog::info("{} (pid {}) {}", service, child.pid, child.status.ToString());
-    if (::kill(-child.pid, SIGKILL) == 0) spdlog::info("killed what {} left behind in its process group", service);
-    metrics_.Set("webvps_init_service_up", {{"service", service}}, 0);
-    const ServiceSpec* reloadable = ReloadableService();
-    if (reloadable && reloadable->name == service && last_reload_at_ && !supervisor_.stopping() &&
-        Now() - *last_reload_at_ < options_.late_failure_window) {
-      // Errors Apache finds only while reloading (a missing certificate) make its parent exit.
-      last_reload_at_.reset();
-      std::error_code ignored;
-      fs::remove_all(CandidateDir(), ignored);
-      metrics_.Add("webvps_init_reloads_total", {{"result", "failed_late"}});
-      std::string report = service + " stopped during the reload (" + child.status.ToString() + ").\n";
-      FallBack(report);
-      report += "Its error log ends with:\n" + LastLines(paths_.site_dir + "/logs/error.log", 20);
-      if (Status status = WriteSiteFile(site_, paths_.reload_error_file(), report); !status.ok()) spdlog::error("{}", status.ToString());
-      spdlog::error("{} died during the reload; restarting it on the fallback {}", service, fallback_define_);
-    }
-    Perform(supervisor_.Exited(child.pid, child.status, Now()));
-  }
-}
-
-void Init::StartService(const std::string& name) {
-  const ServiceSpec* spec = supervisor_.Spec(name);
-  // Each service leads its own process group, so whatever it leaves behind when it dies
-  // (Apache's workers still holding port 80) can be cleaned up before it starts again.
-  SpawnOptions options{.argv = spec->command, .new_session = true};
-  if (spec->reload_signal != 0) {
-    running_fallback_ = !fallback_define_.empty();
-    options.environment = EnvironmentWith({"WEBVPS_APACHE_DEFINES=" + fallback_define_});
-  }
-  auto pid = Spawn(options);
-  if (!pid.ok()) {
-    spdlog::error("start {}: {}", name, pid.error().message());
-    Perform(supervisor_.StartFailed(name, Now()));
-    return;
-  }
-  supervisor_.Started(name, *pid, Now());
-  if (spec->reload_signal != 0 && restart_on_trial_) {
-    restart_on_trial_ = false;
-    last_reload_at_ = Now();
-  }
-  metrics_.Set("webvps_init_service_up", {{"service", name}}, 1);
-  int restarts = supervisor_.Restarts(name);
-  if (restarts > 0) metrics_.Set("webvps_init_service_restarts_total", {{"service", name}}, restarts);
-  spdlog::info("started {} (pid {}){}", name, *pid, restarts ? " restart #" + std::to_string(restarts) : "");
-}
-
-void Init::Perform(const std::vector<SupervisorAction>& actions) {
-  PerformActions(actions);
-  bool healthy = !supervisor_.stopping();
-  for (const auto& spec : supervisor_.services()) {
-    if (spec.main && !supervisor_.PidOf(spec.name)) healthy = false;
-  }
-  healthy_ = healthy;
-}
-
-void Init::PerformActions(const std::vector<SupervisorAction>& actions) {
-  for (const auto& action : actions) {
-    switch (action.kind) {
-      case SupervisorAction::Kind::kStart:
-        StartService(action.service);
-        break;
-      case SupervisorAction::Kind::kSignal:
-        if (auto pid = supervisor_.PidOf(action.service)) {
-          // Signal the whole group when the service leads one (it does not here), else the pid.
-          if (::kill(*pid, action.signal) != 0) spdlog::warn("{}", Error::FromErrno("kill(" + std::to_string(*pid) + ", SIG" + SignalName(action.signal) + ")").message());
-          else spdlog::info("sent SIG{} to {} (pid {})", SignalName(action.signal), action.service, *pid);
-        }
-        break;
-      case SupervisorAction::Kind::kExit:
-        exit_code_ = action.exit_code;
-        spdlog::info("all services ended; exiting with status {}", action.exit_code);
-        for (const auto& spec : supervisor_.services()) {
-          if (supervisor_.StateOf(spec.name) == ServiceState::kGaveUp) spdlog::error("{} gave up after a crash loop", spec.name);
-        }
-        io_.stop();
-        break;
-    }
+void Init::OnServiceExited(const std::string& service, const ExitStatus& status) {
+  const ServiceSpec* reloadable = ReloadableService();
+  if (reloadable && reloadable->name == service && last_reload_at_ && !runner_.stopping() &&
+      Now() - *last_reload_at_ < options_.late_failure_window) {
+    // Errors Apache finds only while reloading (a missing certificate) make its parent exit.
+    last_reload_at_.reset();
+    std::error_code ignored;
+    fs::remove_all(CandidateDir(), ignored);
+    metrics_.Add("webvps_init_reloads_total", {{"result", "failed_late"}});
+    std::string report = service + " stopped during the reload (" + status.ToString() + ").\n";
+    FallBack(report);
+    report += "Its error log ends with:\n" + LastLines(paths_.site_dir + "/logs/error.log", 20);
+    if (Status written = WriteSiteFile(site_, paths_.reload_error_file(), report); !written.ok()) spdlog::error("{}", written.ToString());
+    spdlog::error("{} died during the reload; restarting it on the fallback {}", service, fallback_define_);
   }
 }
 
@@ -267,8 +213,7 @@ void Init::OnInotify(const InotifyEvent& event) {
 
 void Init::ArmTimer() {
   if (exit_code_) return;
-  std::optional<TimePoint> wake = supervisor_.NextWake();
-  if (auto due = flags_.DueAt(); due && (!wake || *due < *wake)) wake = due;
+  std::optional<TimePoint> wake = flags_.DueAt();
   if (last_reload_at_) {
     TimePoint survived = *last_reload_at_ + options_.late_failure_window;
     if (!wake || survived < *wake) wake = survived;
@@ -294,7 +239,6 @@ void Init::OnTimer() {
     // Our own unlink of a flag also raises IN_ATTRIB on it: act only on a flag that is there.
     if (FlagOnDisk()) HandleFlag(*kind);
   }
-  Perform(supervisor_.Tick(now));
   ArmTimer();
 }
 
@@ -363,20 +307,20 @@ void Init::HandleFlag(FlagKind kind) {
   }
   ::unlink(paths_.reload_error_file().c_str());
   fallback_define_.clear();
-  auto pid = supervisor_.PidOf(spec->name);
+  auto pid = runner_.PidOf(spec->name);
   if (kind == FlagKind::kRestart || !pid || running_fallback_) {
-    // The new process's first seconds are a trial like a reload's (see StartService).
+    // The new process's first seconds are a trial like a reload's (see the started hook).
     SnapshotVhosts(CandidateDir());
     restart_on_trial_ = true;
     last_reload_at_.reset();
-    Perform(supervisor_.Restart(spec->name, Now()));
+    runner_.Restart(spec->name);
     spdlog::info("conf/{}: config test passed; restarting {}", flag, spec->name);
   } else {
     // A reload still in its trial window is not promoted: only a configuration that has run for
     // the whole window becomes the one to fall back on.
     SnapshotVhosts(CandidateDir());
-    if (::kill(*pid, spec->reload_signal) != 0) {
-      spdlog::error("{}", Error::FromErrno("reload " + spec->name + ": kill(" + std::to_string(*pid) + ", SIG" + SignalName(spec->reload_signal) + ")").message());
+    if (Status sent = runner_.Signal(spec->name, spec->reload_signal); !sent.ok()) {
+      spdlog::error("reload: {}", sent.error().message());
       return;
     }
     last_reload_at_ = Now();

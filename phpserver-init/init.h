@@ -13,8 +13,8 @@
 #include "inotify.h"
 #include "metrics.h"
 #include "site_config.h"
+#include "service_runner.h"
 #include "site_setup.h"
-#include "supervisor.h"
 
 namespace webvps::phpserver_init {
 
@@ -38,12 +38,11 @@ class Init {
   bool Healthy() const;
 
  private:
-  void Perform(const std::vector<SupervisorAction>& actions);
-  void PerformActions(const std::vector<SupervisorAction>& actions);
-  void StartService(const std::string& name);
+  ServiceRunner::Hooks RunnerHooks();
   void WaitForSignals();
   void OnSignal(int signal);
-  void ReapChildren();
+  /// A service ended: a reloaded one that died in its trial window failed its reload.
+  void OnServiceExited(const std::string& service, const ExitStatus& status);
   void OnInotify(const InotifyEvent& event);
   void WatchConf();
   /// The flag in conf/ now, restart first; nullopt when there is none.
@@ -66,12 +65,12 @@ class Init {
   std::chrono::steady_clock::time_point Now() const { return std::chrono::steady_clock::now(); }
 
   boost::asio::io_context& io_;
-  Supervisor supervisor_;
   SiteEnvironment site_;
   SitePaths paths_;
   InitOptions options_;
   Metrics& metrics_;
   boost::asio::signal_set signals_;
+  ServiceRunner runner_;
   boost::asio::steady_timer timer_;
   InotifyWatcher inotify_;
   int conf_watch_ = -1;

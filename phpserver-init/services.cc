@@ -12,15 +12,6 @@
 namespace webvps::phpserver_init {
 namespace {
 
-struct SignalEntry {
-  const char* name;
-  int number;
-};
-constexpr SignalEntry kSignals[] = {
-    {"HUP", SIGHUP},   {"INT", SIGINT},     {"QUIT", SIGQUIT}, {"KILL", SIGKILL}, {"USR1", SIGUSR1},
-    {"USR2", SIGUSR2}, {"TERM", SIGTERM},   {"CONT", SIGCONT}, {"STOP", SIGSTOP}, {"WINCH", SIGWINCH},
-    {"ALRM", SIGALRM}, {"PWR", SIGPWR}};
-
 std::string Where(const std::string& source, const YAML::Node& node, const std::string& path) {
   return source + ":" + std::to_string(node.Mark().line + 1) + ": " + path + ": ";
 }
@@ -89,24 +80,6 @@ Result<ServiceSpec> ParseService(const YAML::Node& node, const std::string& path
 }
 
 }  // namespace
-
-Result<int> ParseSignal(std::string_view name) {
-  std::string_view bare = name.starts_with("SIG") ? name.substr(3) : name;
-  for (const auto& entry : kSignals) {
-    if (bare == entry.name) return entry.number;
-  }
-  int number = 0;
-  auto [end, error] = std::from_chars(name.data(), name.data() + name.size(), number);
-  if (error == std::errc() && end == name.data() + name.size() && number > 0 && number < NSIG) return number;
-  return Error("unknown signal " + QuoteForMessage(name));
-}
-
-std::string SignalName(int signal) {
-  for (const auto& entry : kSignals) {
-    if (entry.number == signal) return entry.name;
-  }
-  return std::to_string(signal);
-}
 
 Result<std::vector<ServiceSpec>> ParseServices(std::string_view text, const std::string& source) {
   try {

@@ -1,6 +1,7 @@
 #include "process.h"
 
 #include <gtest/gtest.h>
+
 #include <signal.h>
 
 namespace webvps {
@@ -78,6 +79,15 @@ TEST(ProcessTest, DecodesWaitStatusWords) {
   EXPECT_EQ(DecodeWaitStatus(0), (ExitStatus{false, 0}));
   EXPECT_EQ(DecodeWaitStatus(2 << 8), (ExitStatus{false, 2}));
   EXPECT_EQ(DecodeWaitStatus(SIGTERM), (ExitStatus{true, SIGTERM}));
+}
+
+TEST(ProcessTest, SignalNamesBothWays) {
+  EXPECT_EQ(*ParseSignal("SIGTERM"), SIGTERM);
+  EXPECT_EQ(*ParseSignal("WINCH"), SIGWINCH);
+  EXPECT_EQ(*ParseSignal("9"), SIGKILL);
+  EXPECT_FALSE(ParseSignal("0").ok());
+  EXPECT_FALSE(ParseSignal("999").ok());
+  EXPECT_EQ(SignalName(SIGUSR1), "USR1");
 }
 
 }  // namespace

@@ -74,14 +74,5 @@ const BadCase kBadCases[] = {
 
 INSTANTIATE_TEST_SUITE_P(Table, ServicesInvalidTest, testing::ValuesIn(kBadCases));
 
-TEST(ServicesTest, Signals) {
-  EXPECT_EQ(*ParseSignal("SIGTERM"), SIGTERM);
-  EXPECT_EQ(*ParseSignal("WINCH"), SIGWINCH);
-  EXPECT_EQ(*ParseSignal("9"), SIGKILL);
-  EXPECT_FALSE(ParseSignal("0").ok());
-  EXPECT_FALSE(ParseSignal("999").ok());
-  EXPECT_EQ(SignalName(SIGUSR1), "USR1");
-}
-
 }  // namespace
 }  // namespace webvps::phpserver_init

@@ -1,6 +1,7 @@
 // The supervisor as a state machine: events in (started, exited, timer, stop), actions out
 // (start a service, send a signal, exit). It never forks, signals, sleeps or reads the clock;
-// the init's event loop does that and hands it the time.
+// the event loop (ServiceRunner) does that and hands it the time. phpserver-init supervises
+// Apache and cron with it, proxy-gen nginx, sshd-chroot sshd.
 #pragma once
 
 #include <sys/types.h>
@@ -11,9 +12,25 @@
 #include <vector>
 
 #include "process.h"
-#include "services.h"
 
-namespace webvps::phpserver_init {
+namespace webvps {
+
+enum class RestartPolicy { kAlways, kOnFailure, kNever };
+
+/// One supervised service.
+struct ServiceSpec {
+  std::string name;                 ///< [a-z][a-z0-9-]*: logs and metrics
+  std::vector<std::string> command;  ///< argv; argv[0] looked up in PATH
+  int stop_signal = 15;             ///< SIGTERM; Apache: SIGWINCH (graceful stop), nginx: SIGQUIT
+  int reload_signal = 0;            ///< 0: no graceful reload; Apache: SIGUSR1, nginx and sshd: SIGHUP
+  std::string config_test;          ///< shell command that checks the config before a reload; empty: none
+  RestartPolicy restart = RestartPolicy::kAlways;
+  bool main = false;                ///< when it ends for good, the container ends with its status
+  std::chrono::milliseconds backoff_initial{500};  ///< first restart delay; doubles per quick crash
+  std::chrono::milliseconds backoff_max{30'000};
+  int crash_loop_limit = 10;        ///< this many quick crashes in a row: give up
+  std::chrono::milliseconds stable_after{10'000};  ///< a run this long resets the crash count
+};
 
 using TimePoint = std::chrono::steady_clock::time_point;
 
@@ -96,4 +113,4 @@ class Supervisor {
   int exit_code_ = 0;
 };
 
-}  // namespace webvps::phpserver_init
+}  // namespace webvps

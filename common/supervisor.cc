@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <csignal>
 
-namespace webvps::phpserver_init {
+namespace webvps {
 
 std::string_view ServiceStateName(ServiceState state) {
   switch (state) {
@@ -216,4 +216,4 @@ const ServiceSpec* Supervisor::Spec(const std::string& service) const {
   return index < 0 ? nullptr : &specs_[index];
 }
 
-}  // namespace webvps::phpserver_init
+}  // namespace webvps

@@ -1,10 +1,10 @@
-#include "phpserver-init/supervisor.h"
+#include "supervisor.h"
 
 #include <gtest/gtest.h>
 
 #include <csignal>
 
-namespace webvps::phpserver_init {
+namespace webvps {
 namespace {
 
 using namespace std::chrono_literals;
@@ -204,4 +204,4 @@ TEST(SupervisorPolicyTest, ExecFailureCountsAsACrash) {
 }
 
 }  // namespace
-}  // namespace webvps::phpserver_init
+}  // namespace webvps
