@@ -31,4 +31,26 @@ std::optional<std::string> HostAtLine(const std::string& config, int line) {
   return host;
 }
 
+std::optional<BlamedFile> FindBlamedFile(const std::string& nginx_output, const std::vector<std::string>& directories) {
+  std::optional<BlamedFile> first;
+  size_t first_at = std::string::npos;
+  for (const auto& directory : directories) {
+    std::string prefix = directory + "/";
+    for (size_t at = nginx_output.find(prefix); at != std::string::npos; at = nginx_output.find(prefix, at + 1)) {
+      // A path nginx prints ends at a quote, a colon (file:line), whitespace or the end.
+      size_t begin = at + prefix.size();
+      size_t end = nginx_output.find_first_of("\"': \n", begin);
+      if (end == std::string::npos) end = nginx_output.size();
+      std::string name = nginx_output.substr(begin, end - begin);
+      if (name.empty() || name.find('/') != std::string::npos) continue;
+      if (at < first_at) {
+        first_at = at;
+        first = BlamedFile{directory, name};
+      }
+      break;
+    }
+  }
+  return first;
+}
+
 }  // namespace webvps::proxy_gen

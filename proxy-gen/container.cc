@@ -84,6 +84,20 @@ Result<std::vector<std::string>> ParseContainerList(std::string_view text) {
   return ids;
 }
 
+std::string ContainerIdFromMountInfo(std::string_view mountinfo) {
+  constexpr std::string_view kMarker = "/containers/";
+  constexpr size_t kIdLength = 64;
+  for (size_t at = mountinfo.find(kMarker); at != std::string_view::npos; at = mountinfo.find(kMarker, at + 1)) {
+    std::string_view rest = mountinfo.substr(at + kMarker.size());
+    if (rest.size() <= kIdLength || rest[kIdLength] != '/') continue;
+    std::string_view id = rest.substr(0, kIdLength);
+    if (std::all_of(id.begin(), id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); })) {
+      return std::string(id);
+    }
+  }
+  return "";
+}
+
 Result<std::string> ParseApiVersion(std::string_view text) {
   Json json = Json::parse(text, nullptr, false);
   std::string version = json.is_discarded() ? "" : StringAt(json, "ApiVersion");

@@ -38,6 +38,11 @@ Result<ContainerInfo> ParseContainerInspect(std::string_view json);
 /// The ids in GET /containers/json (running containers).
 Result<std::vector<std::string>> ParseContainerList(std::string_view json);
 
+/// The id of the container this process runs in, from /proc/self/mountinfo: Docker mounts the
+/// container's own resolv.conf, hostname and hosts from /var/lib/docker/containers/<id>/. Empty
+/// when not found (not in a Docker container, or an engine that lays files out otherwise).
+std::string ContainerIdFromMountInfo(std::string_view mountinfo);
+
 /// The API version a daemon speaks, from GET /version ("ApiVersion"), e.g. "1.41".
 Result<std::string> ParseApiVersion(std::string_view json);
 

@@ -50,11 +50,94 @@ Result<DockerResponse> DockerRequest(const std::string& socket_path, const std::
   return DockerResponse{static_cast<int>(parser.get().result_int()), parser.get().body()};
 }
 
+std::string UrlEncode(std::string_view text) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+DockerApi::DockerApi(std::string socket_path, std::chrono::milliseconds timeout)
+    : socket_path_(std::move(socket_path)), timeout_(timeout) {}
+
+Result<DockerResponse> DockerApi::Call(const std::string& method, const std::string& path) {
+  return DockerRequest(socket_path_, method, (version_.empty() ? "" : "/v" + version_) + path, timeout_);
+}
+
+Status DockerApi::Negotiate() {
+  version_.clear();
+  auto response = Call("GET", "/version");
+  if (!response.ok()) return response.error();
+  if (response->status != 200) return Error("docker GET /version: HTTP " + std::to_string(response->status));
+  auto daemon = ParseApiVersion(response->body);
+  if (!daemon.ok()) return daemon.error();
+  auto chosen = NegotiateApiVersion(*daemon);
+  if (!chosen.ok()) return chosen.error();
+  version_ = *chosen;
+  return {};
+}
+
+Status DockerApi::Ping() {
+  auto response = Call("GET", "/_ping");
+  if (!response.ok()) return response.error();
+  if (response->status != 200) return Error("docker GET /_ping: HTTP " + std::to_string(response->status));
+  return {};
+}
+
+Result<std::optional<ContainerInfo>> DockerApi::Inspect(const std::string& id_or_name) {
+  auto response = Call("GET", "/containers/" + UrlEncode(id_or_name) + "/json");
+  if (!response.ok()) return response.error();
+  if (response->status == 404) return std::optional<ContainerInfo>();
+  if (response->status != 200) {
+    return Error("docker inspect " + id_or_name + ": HTTP " + std::to_string(response->status) + ": " + response->body.substr(0, 200));
+  }
+  auto info = ParseContainerInspect(response->body);
+  if (!info.ok()) return info.error().Wrap("docker inspect " + id_or_name);
+  return std::optional<ContainerInfo>(std::move(*info));
+}
+
+Result<std::vector<std::string>> DockerApi::ListRunning(const std::string& label) {
+  std::string path = "/containers/json";
+  if (!label.empty()) path += "?filters=" + UrlEncode(R"({"label":[")" + label + R"("]})");
+  auto response = Call("GET", path);
+  if (!response.ok()) return response.error();
+  if (response->status != 200) return Error("docker list containers: HTTP " + std::to_string(response->status));
+  return ParseContainerList(response->body);
+}
+
+Status DockerApi::Signal(const std::string& id, const std::string& signal) {
+  auto response = Call("POST", "/containers/" + UrlEncode(id) + "/kill?signal=" + signal);
+  if (!response.ok()) return response.error();
+  if (response->status != 204 && response->status != 200) {
+    return Error("docker kill -s " + signal + " " + id + ": HTTP " + std::to_string(response->status) + ": " + response->body.substr(0, 200));
+  }
+  return {};
+}
+
+std::string DockerApi::EventsTarget() const {
+  // Filtered at the daemon: exec_* events of health checks would wake proxy-gen every second.
+  // "health_status" matches "health_status: healthy" and the like (the daemon's fuzzy match).
+  static const std::string kFilters =
+      R"({"type":["container","network"],"event":["start","restart","die","stop","kill","destroy","pause","unpause",)"
+      R"("rename","update","health_status","connect","disconnect"]})";
+  return "/v" + version_ + "/events?filters=" + UrlEncode(kFilters);
+}
+
 DockerEventStream::DockerEventStream(asio::io_context& io, std::string socket_path)
     : io_(io), socket_path_(std::move(socket_path)) {}
 
 void DockerEventStream::Start(const std::string& target, std::function<void()> on_attached, EventHandler on_event,
                               EndHandler on_end) {
+  // Handlers of an earlier connection see their token expire and do nothing.
+  alive_ = std::make_shared<bool>(true);
   on_attached_ = std::move(on_attached);
   on_event_ = std::move(on_event);
   on_end_ = std::move(on_end);
@@ -76,6 +159,7 @@ void DockerEventStream::Start(const std::string& target, std::function<void()> o
 }
 
 void DockerEventStream::Stop() {
+  alive_ = std::make_shared<bool>(true);
   on_end_ = nullptr;
   if (socket_) {
     boost::system::error_code ignored;

@@ -2,27 +2,37 @@
 #include <spdlog/spdlog.h>
 
 #include "program.h"
-#include "settings.h"
+#include "proxy-gen/proxy_service.h"
+#include "proxy-gen/settings.h"
 
 namespace {
 
 using namespace webvps;
+using namespace webvps::proxy_gen;
 
 class ProxyGen final : public ProgramHooks {
  public:
   void Configure(ConfigReader& config) override {
-    settings_ = proxy_gen::ReadSettings(config, ProcessEnvironment()("DOCKER_HOST").value_or(""));
+    settings_ = ReadSettings(config, ReadNginxProxyEnvironment(ProcessEnvironment()));
   }
 
   int Run(const ProgramContext& context) override {
-    spdlog::info("starting: docker {}, nginx config {}", settings_.docker_host, settings_.nginx_config);
-    spdlog::warn("routing from Docker events is not implemented in this version; serving status only");
+    boost::asio::io_context io;
     Metrics metrics;
-    return ServeStatusUntilStopped(context, metrics, [] { return HealthReport{}; });
+    ProxyService service(io, settings_, metrics);
+    if (Status started = service.Start(); !started.ok()) {
+      spdlog::critical("cannot start: {}", started.error().message());
+      return 1;
+    }
+    StatusServer status(metrics, [&service] { return service.Health(); });
+    status.AddRoute("/vhosts", [&service] { return service.VhostsJson(); });
+    int code = RunServiceLoop(io, context.common, status, [&service](int) { service.Stop(); });
+    spdlog::info("stopped");
+    return code != 0 ? code : service.exit_code();
   }
 
  private:
-  proxy_gen::Settings settings_;
+  Settings settings_;
 };
 
 }  // namespace
@@ -35,8 +45,17 @@ int main(int argc, char** argv) {
       .env_prefix = "WEBVPS_PROXY_GEN_",
       .default_config_path = "/etc/webvps/proxy-gen.yaml",
       .extra_options = {},
-      .details = "Keys: docker.host, nginx.config, nginx.certs, nginx.vhost_dir, nginx.htpasswd_dir,\n"
-                 "status.address, log.level, log.format.\n",
+      .details =
+          "Containers ask to be proxied with nginx-proxy's variables (or labels webvps.proxy.<name>, which win):\n"
+          "VIRTUAL_HOST, VIRTUAL_PORT, VIRTUAL_PROTO, VIRTUAL_PATH, VIRTUAL_DEST, HTTPS_METHOD, HSTS, CERT_NAME,\n"
+          "NETWORK_ACCESS. On proxy-gen's own container: DOCKER_HOST, DEFAULT_HOST, HTTPS_METHOD, HSTS, HTTP_PORT,\n"
+          "HTTPS_PORT, ENABLE_IPV6 (fallbacks of the keys below). See docs/proxy-gen.md.\n"
+          "Keys: docker.host, docker.timeout, docker.ping_interval, docker.resync_interval, docker.reconnect_max,\n"
+          "proxy.container, proxy.default_host, proxy.https_method, proxy.hsts, proxy.http_port, proxy.https_port,\n"
+          "proxy.ipv6, proxy.require_healthy, nginx.mode (supervise|container), nginx.container, nginx.binary,\n"
+          "nginx.main_config, nginx.config, nginx.certs, nginx.vhost_dir, nginx.htpasswd_dir, nginx.work_dir,\n"
+          "nginx.stop_timeout, debounce.quiet, debounce.max, status.address, log.level, log.format.\n"
+          "Status endpoint: /healthz, /metrics, /vhosts (the routing model as JSON).\n",
   };
   ProxyGen program;
   return RunProgram(spec, argc, argv, program);

@@ -9,6 +9,9 @@
 namespace webvps::proxy_gen {
 namespace {
 
+// Every setting a container can give (as VIRTUAL_HOST or webvps.proxy.virtual_host).
+const std::set<std::string> kSettings = {"VIRTUAL_HOST", "VIRTUAL_PORT", "VIRTUAL_PROTO", "VIRTUAL_PATH", "VIRTUAL_DEST",
+                                         "HTTPS_METHOD", "HSTS", "CERT_NAME", "NETWORK_ACCESS"};
 const std::set<std::string> kProtos = {"http", "https", "uwsgi", "fastcgi", "grpc", "grpcs"};
 const std::set<std::string> kHttpsMethods = {"redirect", "noredirect", "nohttp", "nohttps"};
 
@@ -32,6 +35,12 @@ std::optional<std::string> PortProblem(std::string_view text) {
 }
 
 }  // namespace
+
+ContainerInfo RoutingView(ContainerInfo container) {
+  std::erase_if(container.env, [](const auto& entry) { return !kSettings.contains(entry.first); });
+  std::erase_if(container.labels, [](const auto& entry) { return !entry.first.starts_with("webvps.proxy."); });
+  return container;
+}
 
 std::optional<std::string> SettingOf(const ContainerInfo& container, const std::string& name) {
   for (const auto& [key, value] : container.labels) {
@@ -196,8 +205,9 @@ std::optional<Request> ReadRequest(const ContainerInfo& container, const Routing
     break;
   }
   if (!chosen) {
-    return reject("network", options.proxy_networks.empty() ? "the container has no network address"
-                                                             : "the container shares no network with the proxy");
+    if (options.proxy_networks.empty()) return reject("network", "the container has no network address");
+    model.unreachable.push_back(container.name);
+    return std::nullopt;
   }
   request.backend.container = container.name;
   request.backend.address = chosen->ipv4.empty() ? "[" + chosen->ipv6 + "]" : chosen->ipv4;
@@ -267,6 +277,7 @@ RoutingModel BuildRoutingModel(const std::vector<ContainerInfo>& containers, con
       });
     }
   }
+  std::sort(model.unreachable.begin(), model.unreachable.end());
   std::sort(model.rejections.begin(), model.rejections.end(), [](const Rejection& a, const Rejection& b) {
     return std::tie(a.container, a.setting, a.reason) < std::tie(b.container, b.setting, b.reason);
   });

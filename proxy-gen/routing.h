@@ -20,6 +20,11 @@ namespace webvps::proxy_gen {
 /// environment variable `<NAME>`.
 std::optional<std::string> SettingOf(const ContainerInfo& container, const std::string& name);
 
+/// The container with only what routing reads: the settings' environment variables and labels
+/// (and the proxy role label). proxy-gen keeps containers in this form: their other variables
+/// (PATH, PHP_*, secrets) are neither needed nor worth holding in memory for a thousand sites.
+ContainerInfo RoutingView(ContainerInfo container);
+
 /// Why a value is not acceptable for `setting`, or nullopt. Kinds of VIRTUAL_HOST entries:
 /// exact host, `*.domain`, `domain.*`, `~regex`.
 std::optional<std::string> HostEntryProblem(std::string_view entry);
@@ -67,6 +72,9 @@ struct RoutingModel {
   std::map<std::string, VirtualHost> hosts;
   std::vector<Rejection> rejections;  ///< sorted
   std::vector<std::string> conflicts;  ///< settings that differed between containers of one host
+  /// Containers that ask to be proxied but share no network with the proxy: another proxy's, or
+  /// not connected yet. Not a bad value, so not a rejection; sorted.
+  std::vector<std::string> unreachable;
   bool operator==(const RoutingModel&) const = default;
 };
 

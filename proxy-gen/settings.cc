@@ -1,18 +1,93 @@
 #include "settings.h"
 
-namespace webvps::proxy_gen {
+#include <charconv>
 
-Settings ReadSettings(ConfigReader& config, const std::string& docker_host_env) {
+#include "names.h"
+#include "proxy-gen/routing.h"
+
+namespace webvps::proxy_gen {
+namespace {
+
+// An nginx-proxy variable as the fallback of an integer key: a bad value is the key's problem.
+int64_t IntegerWithFallback(ConfigReader& config, const std::string& key, const std::string& variable,
+                            const std::string& text, int64_t fallback) {
+  if (!text.empty()) {
+    int64_t value = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size() || value < 1 || value > 65535) {
+      config.Reject(key, "environment variable " + variable + ": expected a port from 1 to 65535, got " + QuoteForMessage(text));
+    } else {
+      fallback = value;
+    }
+  }
+  return config.Integer(key, fallback, 1, 65535);
+}
+
+}  // namespace
+
+NginxProxyEnvironment ReadNginxProxyEnvironment(const EnvironmentLookup& environment) {
+  auto get = [&](const char* name) { return environment(name).value_or(""); };
+  return {get("DOCKER_HOST"), get("DEFAULT_HOST"), get("HTTPS_METHOD"), get("HSTS"),
+          get("HTTP_PORT"),   get("HTTPS_PORT"),   get("ENABLE_IPV6")};
+}
+
+Settings ReadSettings(ConfigReader& config, const NginxProxyEnvironment& environment) {
   Settings settings;
-  std::string fallback = docker_host_env.empty() ? settings.docker_host : docker_host_env;
-  settings.docker_host = config.String("docker.host", fallback);
-  if (!settings.docker_host.starts_with("unix://")) {
+  auto or_default = [](const std::string& value, const std::string& fallback) { return value.empty() ? fallback : value; };
+
+  settings.docker_host = config.String("docker.host", or_default(environment.docker_host, settings.docker_host));
+  if (!settings.docker_host.starts_with("unix://") || settings.docker_host.size() <= 7) {
     config.Reject("docker.host", "only unix:// sockets are supported, got \"" + settings.docker_host + "\"");
   }
+  settings.docker_timeout = config.Duration("docker.timeout", settings.docker_timeout);
+  settings.ping_interval = config.Duration("docker.ping_interval", settings.ping_interval);
+  settings.resync_interval = config.Duration("docker.resync_interval", settings.resync_interval);
+  settings.reconnect_max = config.Duration("docker.reconnect_max", settings.reconnect_max);
+  for (auto [key, value] : {std::pair{"docker.timeout", settings.docker_timeout}, {"docker.ping_interval", settings.ping_interval},
+                            {"docker.resync_interval", settings.resync_interval}, {"docker.reconnect_max", settings.reconnect_max}}) {
+    if (value < std::chrono::milliseconds(100)) config.Reject(key, "expected at least 100ms");
+  }
+
+  settings.own_container = config.String("proxy.container", "");
+  settings.default_host = LowerCase(config.String("proxy.default_host", environment.default_host));
+  if (!settings.default_host.empty()) {
+    if (auto problem = HostNameProblem(settings.default_host)) config.Reject("proxy.default_host", *problem);
+  }
+  settings.https_method = config.Choice("proxy.https_method", or_default(environment.https_method, settings.https_method),
+                                        {"redirect", "noredirect", "nohttp", "nohttps"});
+  settings.hsts = config.String("proxy.hsts", or_default(environment.hsts, settings.hsts));
+  if (auto problem = HstsProblem(settings.hsts)) config.Reject("proxy.hsts", QuoteForMessage(settings.hsts) + ": " + *problem);
+  settings.http_port = static_cast<int>(IntegerWithFallback(config, "proxy.http_port", "HTTP_PORT", environment.http_port, 80));
+  settings.https_port = static_cast<int>(IntegerWithFallback(config, "proxy.https_port", "HTTPS_PORT", environment.https_port, 443));
+  if (settings.http_port == settings.https_port) config.Reject("proxy.https_port", "must differ from proxy.http_port");
+  settings.ipv6 = config.Boolean("proxy.ipv6", environment.enable_ipv6 == "true" || environment.enable_ipv6 == "1");
+  settings.require_healthy = config.Boolean("proxy.require_healthy", settings.require_healthy);
+
+  std::string mode = config.Choice("nginx.mode", "supervise", {"supervise", "container"});
+  settings.mode = mode == "container" ? NginxMode::kContainer : NginxMode::kSupervise;
+  settings.nginx_container = config.String("nginx.container", "");
+  settings.nginx_binary = config.String("nginx.binary", settings.nginx_binary);
+  settings.main_config = config.String("nginx.main_config", settings.main_config);
   settings.nginx_config = config.String("nginx.config", settings.nginx_config);
   settings.certs_dir = config.String("nginx.certs", settings.certs_dir);
   settings.vhost_dir = config.String("nginx.vhost_dir", settings.vhost_dir);
   settings.htpasswd_dir = config.String("nginx.htpasswd_dir", settings.htpasswd_dir);
+  settings.work_dir = config.String("nginx.work_dir", settings.work_dir);
+  settings.stop_timeout = config.Duration("nginx.stop_timeout", settings.stop_timeout);
+  for (auto [key, value] : {std::pair{"nginx.main_config", settings.main_config}, {"nginx.config", settings.nginx_config},
+                            {"nginx.certs", settings.certs_dir}, {"nginx.vhost_dir", settings.vhost_dir},
+                            {"nginx.htpasswd_dir", settings.htpasswd_dir}, {"nginx.work_dir", settings.work_dir}}) {
+    // These paths are written into the nginx config: the same rules as any other value there.
+    if (!value.starts_with('/')) {
+      config.Reject(key, "expected an absolute path");
+    } else if (auto problem = PathProblem(value)) {
+      config.Reject(key, QuoteForMessage(value) + ": " + *problem);
+    }
+  }
+
+  settings.debounce_quiet = config.Duration("debounce.quiet", settings.debounce_quiet);
+  settings.debounce_max = config.Duration("debounce.max", settings.debounce_max);
+  if (settings.debounce_max < settings.debounce_quiet) config.Reject("debounce.max", "must not be shorter than debounce.quiet");
   return settings;
 }
 

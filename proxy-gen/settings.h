@@ -1,21 +1,62 @@
-// proxy-gen's configuration: where Docker and nginx are, and where generated files go.
+// proxy-gen's configuration: where Docker and nginx are, where generated files go, how it
+// reloads nginx, and the proxy-wide defaults that nginx-proxy reads from its environment.
 #pragma once
 
+#include <chrono>
 #include <string>
 
 #include "config.h"
 
 namespace webvps::proxy_gen {
 
+/// How nginx is run and reloaded.
+enum class NginxMode {
+  kSupervise,  ///< proxy-gen starts nginx in its own container, supervises it and reloads it by signal
+  kContainer,  ///< nginx runs in another container, reloaded through the Docker API (split mode)
+};
+
 struct Settings {
   std::string docker_host = "unix:///var/run/docker.sock";  ///< docker.host, or DOCKER_HOST
+  std::chrono::milliseconds docker_timeout{5000};         ///< docker.timeout: one API request
+  std::chrono::milliseconds ping_interval{30'000};        ///< docker.ping_interval: ping when idle this long
+  std::chrono::milliseconds resync_interval{600'000};     ///< docker.resync_interval: full safety resync
+  std::chrono::milliseconds reconnect_max{30'000};        ///< docker.reconnect_max: backoff ceiling
+
+  std::string own_container;  ///< proxy.container: proxy-gen's container (name or id); empty: found itself
+  std::string default_host;   ///< proxy.default_host, or DEFAULT_HOST
+  std::string https_method = "redirect";  ///< proxy.https_method, or HTTPS_METHOD
+  std::string hsts = "max-age=31536000";  ///< proxy.hsts, or HSTS
+  int http_port = 80;                     ///< proxy.http_port, or HTTP_PORT
+  int https_port = 443;                   ///< proxy.https_port, or HTTPS_PORT
+  bool ipv6 = false;                      ///< proxy.ipv6, or ENABLE_IPV6
+  bool require_healthy = true;            ///< proxy.require_healthy: no traffic before Docker says healthy
+
+  NginxMode mode = NginxMode::kSupervise;  ///< nginx.mode: supervise | container
+  std::string nginx_container;  ///< nginx.container: the nginx container in container mode (name or id);
+                                ///< empty: the running container labelled webvps.proxy.role=nginx
+  std::string nginx_binary = "nginx";                        ///< nginx.binary
+  std::string main_config = "/etc/nginx/nginx.conf";         ///< nginx.main_config
   std::string nginx_config = "/etc/nginx/conf.d/default.conf";  ///< nginx.config: the generated file
   std::string certs_dir = "/etc/nginx/certs";                   ///< nginx.certs
   std::string vhost_dir = "/etc/nginx/vhost.d";                 ///< nginx.vhost_dir
   std::string htpasswd_dir = "/etc/nginx/htpasswd";             ///< nginx.htpasswd_dir
+  std::string work_dir = "/var/lib/proxy-gen";                  ///< nginx.work_dir: candidates under test
+  std::chrono::milliseconds stop_timeout{8000};                 ///< nginx.stop_timeout: graceful stop, then SIGKILL
+
+  std::chrono::milliseconds debounce_quiet{50};      ///< debounce.quiet: apply after this long without events
+  std::chrono::milliseconds debounce_max{1000};      ///< debounce.max: ... or at the latest this long after the first
 };
 
-/// Reads proxy-gen's keys; `docker_host_env` is $DOCKER_HOST when set (nginx-proxy honours it).
-Settings ReadSettings(ConfigReader& config, const std::string& docker_host_env);
+/// The nginx-proxy variables proxy-gen honours on its own container, as fallbacks of its keys.
+struct NginxProxyEnvironment {
+  std::string docker_host, default_host, https_method, hsts, http_port, https_port, enable_ipv6;
+};
+NginxProxyEnvironment ReadNginxProxyEnvironment(const EnvironmentLookup& environment);
+
+/// Reads proxy-gen's keys; problems go into `config`.
+Settings ReadSettings(ConfigReader& config, const NginxProxyEnvironment& environment);
+
+/// The label that marks the nginx container in container mode.
+inline constexpr const char* kNginxRoleLabel = "webvps.proxy.role";
 
 }  // namespace webvps::proxy_gen

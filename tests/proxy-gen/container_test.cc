@@ -69,5 +69,18 @@ TEST(ApiVersionTest, NegotiatesWithOldAndNewEngines) {
   EXPECT_FALSE(ParseApiVersion("{}").ok());
 }
 
+TEST(OwnContainerTest, IdFromMountInfo) {
+  const std::string id = "3f4e8a1c9b2d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f";
+  std::string mountinfo =
+      "1012 985 0:52 / / rw,relatime master:456 - overlay overlay rw,lowerdir=/var/lib/docker/overlay2/l/ABC\n"
+      "1020 1012 254:1 /var/lib/docker/containers/" + id + "/resolv.conf /etc/resolv.conf rw,relatime - ext4 /dev/vda rw\n"
+      "1021 1012 254:1 /var/lib/docker/containers/" + id + "/hostname /etc/hostname rw,relatime - ext4 /dev/vda rw\n";
+  EXPECT_EQ(ContainerIdFromMountInfo(mountinfo), id);
+  // The host's own mount table, or ids of the wrong shape: nothing.
+  EXPECT_EQ(ContainerIdFromMountInfo("25 1 254:1 / / rw - ext4 /dev/vda rw\n"), "");
+  EXPECT_EQ(ContainerIdFromMountInfo("1 1 0:1 /var/lib/docker/containers/abc/hostname /etc/hostname rw\n"), "");
+  EXPECT_EQ(ContainerIdFromMountInfo("1 1 0:1 /x/containers/" + std::string(64, 'g') + "/hostname /etc/hostname\n"), "");
+}
+
 }  // namespace
 }  // namespace webvps::proxy_gen

@@ -9,23 +9,70 @@ EnvironmentLookup NoEnvironment() {
   return [](const std::string&) { return std::optional<std::string>(); };
 }
 
+Result<Settings> Read(const std::string& yaml, const NginxProxyEnvironment& environment = {}) {
+  auto source = ConfigSource::FromText(yaml, "proxy-gen.yaml");
+  if (!source.ok()) return source.error();
+  ConfigReader config(*source, "WEBVPS_PROXY_GEN_", NoEnvironment());
+  Settings settings = ReadSettings(config, environment);
+  if (Status status = config.Finish(); !status.ok()) return status.error();
+  return settings;
+}
+
 TEST(ProxyGenSettingsTest, DefaultsFollowNginxProxy) {
-  ConfigSource source;
-  ConfigReader config(source, "WEBVPS_PROXY_GEN_", NoEnvironment());
-  Settings settings = ReadSettings(config, "");
-  EXPECT_EQ(settings.docker_host, "unix:///var/run/docker.sock");
-  EXPECT_EQ(settings.certs_dir, "/etc/nginx/certs");
-  EXPECT_TRUE(config.Finish().ok());
+  auto settings = Read("");
+  ASSERT_TRUE(settings.ok()) << settings.error().message();
+  EXPECT_EQ(settings->docker_host, "unix:///var/run/docker.sock");
+  EXPECT_EQ(settings->certs_dir, "/etc/nginx/certs");
+  EXPECT_EQ(settings->nginx_config, "/etc/nginx/conf.d/default.conf");
+  EXPECT_EQ(settings->mode, NginxMode::kSupervise);
+  EXPECT_EQ(settings->https_method, "redirect");
+  EXPECT_TRUE(settings->require_healthy);
+  EXPECT_EQ(settings->http_port, 80);
 }
 
 TEST(ProxyGenSettingsTest, DockerHostFromTheEnvironmentAndRejectsTcp) {
-  ConfigSource source;
-  ConfigReader config(source, "WEBVPS_PROXY_GEN_", NoEnvironment());
-  EXPECT_EQ(ReadSettings(config, "unix:///run/relay.sock").docker_host, "unix:///run/relay.sock");
-  ConfigReader tcp(source, "WEBVPS_PROXY_GEN_", NoEnvironment());
-  ReadSettings(tcp, "tcp://10.0.0.1:2375");
-  ASSERT_FALSE(tcp.Finish().ok());
-  EXPECT_NE(tcp.Finish().error().message().find("only unix:// sockets"), std::string::npos);
+  EXPECT_EQ(Read("", {.docker_host = "unix:///run/relay.sock"})->docker_host, "unix:///run/relay.sock");
+  auto tcp = Read("", {.docker_host = "tcp://10.0.0.1:2375"});
+  ASSERT_FALSE(tcp.ok());
+  EXPECT_NE(tcp.error().message().find("only unix:// sockets"), std::string::npos);
+}
+
+TEST(ProxyGenSettingsTest, NginxProxyVariablesAreFallbacksOfTheKeys) {
+  NginxProxyEnvironment environment{.default_host = "Shop.Example.org", .https_method = "noredirect", .hsts = "off",
+                                    .http_port = "8080", .https_port = "8443", .enable_ipv6 = "true"};
+  auto settings = Read("", environment);
+  ASSERT_TRUE(settings.ok()) << settings.error().message();
+  EXPECT_EQ(settings->default_host, "shop.example.org");
+  EXPECT_EQ(settings->https_method, "noredirect");
+  EXPECT_EQ(settings->hsts, "off");
+  EXPECT_EQ(settings->http_port, 8080);
+  EXPECT_EQ(settings->https_port, 8443);
+  EXPECT_TRUE(settings->ipv6);
+  // The key wins over the variable.
+  EXPECT_EQ(Read("proxy:\n  http_port: 81\n", environment)->http_port, 81);
+}
+
+TEST(ProxyGenSettingsTest, BadValuesNameTheKey) {
+  struct Case {
+    std::string yaml;
+    NginxProxyEnvironment environment;
+    std::string expected;
+  };
+  const Case cases[] = {
+      {"", {.http_port = "eighty"}, "proxy.http_port: environment variable HTTP_PORT: expected a port from 1 to 65535"},
+      {"proxy:\n  default_host: \"bad host\"\n", {}, "proxy.default_host"},
+      {"proxy:\n  hsts: \"max-age=1\\\"; evil\"\n", {}, "proxy.hsts"},
+      {"nginx:\n  mode: both\n", {}, "nginx.mode: expected one of supervise, container"},
+      {"nginx:\n  config: conf.d/x.conf\n", {}, "nginx.config: expected an absolute path"},
+      {"nginx:\n  certs: \"/etc/nginx/certs;evil\"\n", {}, "nginx.certs"},
+      {"debounce:\n  quiet: 2s\n  max: 1s\n", {}, "debounce.max: must not be shorter than debounce.quiet"},
+      {"proxy:\n  http_port: 8080\n  https_port: 8080\n", {}, "proxy.https_port: must differ"},
+  };
+  for (const auto& c : cases) {
+    auto settings = Read(c.yaml, c.environment);
+    ASSERT_FALSE(settings.ok()) << c.yaml;
+    EXPECT_NE(settings.error().message().find(c.expected), std::string::npos) << settings.error().message();
+  }
 }
 
 }  // namespace

@@ -1,0 +1,384 @@
+"""proxy-gen in the real webvps/proxy image against the real Docker engine: sites are reached
+by host name through the proxy the way a browser reaches them (HTTP and HTTPS with SNI)."""
+import json
+import os
+import pathlib
+import random
+import socket
+import ssl
+import subprocess
+import threading
+import time
+import uuid
+
+import pytest
+
+from conftest import docker, wait_for_health
+
+SOCKET = "/var/run/docker.sock"
+
+
+def wait_until(probe, timeout=15, what="condition"):
+    """Calls probe() until it returns something truthy; fails with the last value after timeout."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = probe()
+        except (OSError, ssl.SSLError, AssertionError) as error:
+            last = error
+        if last and not isinstance(last, Exception):
+            return last
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}; last: {last!r}")
+
+
+def http_get(ip, host, path="/", timeout=3):
+    """GET through the proxy with a Host header; returns (status, body, headers)."""
+    with socket.create_connection((ip, 80), timeout=timeout) as sock:
+        return _exchange(sock, host, path)
+
+
+def https_get(ip, host, cafile, path="/", timeout=3):
+    """GET over TLS with SNI `host`, verifying the certificate against `cafile`."""
+    context = ssl.create_default_context(cafile=str(cafile))
+    with socket.create_connection((ip, 443), timeout=timeout) as raw:
+        with context.wrap_socket(raw, server_hostname=host) as sock:
+            return _exchange(sock, host, path)
+
+
+def _exchange(sock, host, path):
+    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode(errors="replace").split("\r\n")
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    return int(lines[0].split()[1]), body.decode(errors="replace"), headers
+
+
+def status_of(ip, host, path="/"):
+    try:
+        return http_get(ip, host, path)[0]
+    except OSError:
+        return None
+
+
+def ip_of(container, network):
+    networks = json.loads(docker("inspect", "--format", "{{json .NetworkSettings.Networks}}", container).stdout)
+    return networks[network]["IPAddress"]
+
+
+def status_json(ip, path):
+    with socket.create_connection((ip, 9101), timeout=3) as sock:
+        status, body, _ = _exchange(sock, "status", path)
+    return status, body
+
+
+def metric(ip, line_start):
+    """The value of the first /metrics sample whose line starts with `line_start`, or 0."""
+    _, body = status_json(ip, "/metrics")
+    for line in body.splitlines():
+        if line.startswith(line_start):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+class Stack:
+    """A test network, a proxy and backends; everything is removed at the end."""
+
+    def __init__(self, tmp_path):
+        self.tag = uuid.uuid4().hex[:8]
+        self.network = f"webvps-test-proxy-{self.tag}"
+        # An explicit subnet, so that a test can move a backend to an address of its choice.
+        self.prefix = f"10.{random.randint(100, 250)}.{random.randint(0, 250)}"
+        self.containers = []
+        self.tmp = tmp_path
+        for sub in ("certs", "vhost.d", "htpasswd"):
+            (tmp_path / sub).mkdir()
+        docker("network", "create", "--subnet", f"{self.prefix}.0/24", self.network)
+
+    def run(self, name, *args):
+        full = f"webvps-test-{name}-{self.tag}"
+        self.containers.append(full)
+        docker("run", "-d", "--name", full, *args)
+        return full
+
+    def proxy(self, *extra, docker_socket=SOCKET, network=True):
+        args = ["--network", self.network] if network else ["--network", "none"]
+        name = self.run("proxy", *args,
+                        "-v", f"{docker_socket}:/var/run/docker.sock:ro" if docker_socket == SOCKET else docker_socket,
+                        "-v", f"{self.tmp / 'certs'}:/etc/nginx/certs:ro",
+                        "-v", f"{self.tmp / 'vhost.d'}:/etc/nginx/vhost.d:ro",
+                        "-v", f"{self.tmp / 'htpasswd'}:/etc/nginx/htpasswd:ro",
+                        "--health-interval", "1s", "-e", "WEBVPS_PROXY_GEN_STATUS_ADDRESS=:9101",
+                        "-e", "WEBVPS_PROXY_GEN_DOCKER_RECONNECT_MAX=500ms",
+                        "-e", "WEBVPS_PROXY_GEN_DOCKER_PING_INTERVAL=1s",
+                        *extra, "webvps/proxy")
+        return name
+
+    def backend(self, name, host=None, *extra, env=(), ip=None):
+        """A small nginx answering `<name>` on port 80, without Docker health check unless asked."""
+        conf = ('pid /tmp/nginx.pid; events {} http { access_log off; server { listen 80; '
+                f'location / {{ return 200 "{name}\\n"; }} }} }}')
+        args = ["--network", self.network, "-e", f"CONF={conf}"]
+        if ip:
+            args += ["--ip", ip]
+        if host is not None:
+            args += ["-e", f"VIRTUAL_HOST={host}"]
+        for item in env:
+            args += ["-e", item]
+        if not any(arg.startswith("--health") for arg in extra):
+            args.append("--no-healthcheck")
+        return self.run(name, *args, *extra, "--entrypoint", "sh", "webvps/proxy", "-c",
+                        'echo "$CONF" > /tmp/backend.conf && exec nginx -c /tmp/backend.conf -g "daemon off;"')
+
+    def logs(self, container):
+        result = docker("logs", container, check=False)
+        return result.stdout + result.stderr
+
+    def close(self):
+        for name in reversed(self.containers):
+            docker("rm", "-f", "-v", name, check=False)
+        docker("network", "rm", self.network, check=False)
+
+
+@pytest.fixture
+def stack(tmp_path):
+    s = Stack(tmp_path)
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+def make_certificate(directory, host):
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", f"/CN={host}",
+                    "-addext", f"subjectAltName=DNS:{host}",
+                    "-keyout", directory / f"{host}.key.tmp", "-out", directory / f"{host}.crt.tmp"],
+                   check=True, capture_output=True)
+    # Key first, then the certificate, each renamed into place as a certificate tool would.
+    os.rename(directory / f"{host}.key.tmp", directory / f"{host}.key")
+    os.rename(directory / f"{host}.crt.tmp", directory / f"{host}.crt")
+    return directory / f"{host}.crt"
+
+
+def test_two_sites_answer_by_host_name_and_an_unknown_host_gets_503(stack):
+    proxy = stack.proxy()
+    stack.backend("alpha", "alpha.test,www.alpha.test")
+    stack.backend("beta", "beta.test")
+    ip = ip_of(proxy, stack.network)
+    wait_for_health(proxy, "healthy", timeout=30)
+    assert wait_until(lambda: http_get(ip, "alpha.test")[0] == 200, what="alpha.test")
+    assert http_get(ip, "alpha.test")[1] == "alpha\n"
+    assert http_get(ip, "www.alpha.test")[1] == "alpha\n"
+    assert wait_until(lambda: http_get(ip, "beta.test")[1] == "beta\n", what="beta.test")
+    assert http_get(ip, "unknown.test")[0] == 503
+    status, body = status_json(ip, "/vhosts")
+    vhosts = json.loads(body)
+    assert status == 200 and {"alpha.test", "www.alpha.test", "beta.test"} <= set(vhosts["hosts"])
+    assert vhosts["hosts"]["beta.test"]["locations"]["/"]["backends"][0]["container"].startswith("webvps-test-beta-")
+    # HTTPS for a host without a certificate is refused, not answered with another site's.
+    with pytest.raises((ssl.SSLError, ConnectionResetError)):
+        https_get(ip, "alpha.test", make_certificate(stack.tmp, "unrelated.test"))
+
+
+def test_a_stopped_site_gives_503_and_a_restart_on_a_new_address_answers_again(stack):
+    proxy = stack.proxy()
+    ip = ip_of(proxy, stack.network)
+    site = stack.backend("moving", "moving.test", ip=f"{stack.prefix}.50")
+    assert wait_until(lambda: status_of(ip, "moving.test") == 200, what="the site")
+    docker("stop", "-t", "1", site)
+    assert wait_until(lambda: status_of(ip, "moving.test") == 503, what="503 after the stop")
+    docker("network", "disconnect", stack.network, site)
+    docker("network", "connect", "--ip", f"{stack.prefix}.60", stack.network, site)
+    docker("start", site)
+    assert ip_of(site, stack.network) == f"{stack.prefix}.60"
+    assert wait_until(lambda: status_of(ip, "moving.test") == 200, what="the site on its new address")
+    config = docker("exec", proxy, "cat", "/etc/nginx/conf.d/default.conf").stdout
+    assert f"{stack.prefix}.60:80" in config and f"{stack.prefix}.50:80" not in config
+
+
+HOSTILE = [
+    ("semicolon", "evil.test;return 200 pwned"),
+    ("brace", "evil.test}server{listen 81"),
+    ("newline", "evil.test\ninclude /etc/passwd"),
+    ("quote", "evil.test\"pwned"),
+    ("variable", "$host"),
+]
+
+
+def test_hostile_containers_are_left_out_and_the_others_served(stack):
+    proxy = stack.proxy()
+    ip = ip_of(proxy, stack.network)
+    stack.backend("good", "good.test")
+    for label, host in HOSTILE:
+        stack.backend(f"hostile-{label}", host)
+    # Passes the grammar (a regular expression), but nginx refuses it: proxy-gen must find it.
+    stack.backend("badregex", "~^(unclosed")
+    stack.backend("badport", "port.test", env=["VIRTUAL_PORT=80;"])
+    assert wait_until(lambda: status_of(ip, "good.test") == 200, what="the good site")
+
+    def settled():
+        vhosts = json.loads(status_json(ip, "/vhosts")[1])
+        return vhosts if len(vhosts["rejected"]) == len(HOSTILE) + 1 and vhosts["left_out_by_nginx"] else None
+
+    vhosts = wait_until(settled, what="every hostile container looked at")
+    assert set(vhosts["hosts"]) == {"good.test"}
+    rejected = {r["container"].split("-" + stack.tag)[0]: r for r in vhosts["rejected"]}
+    for label, _ in HOSTILE:
+        assert rejected[f"webvps-test-hostile-{label}"]["setting"] == "VIRTUAL_HOST"
+    assert rejected["webvps-test-badport"]["setting"] == "VIRTUAL_PORT"
+    assert any("badregex" in entry["what"] for entry in vhosts["left_out_by_nginx"]), vhosts
+    config = docker("exec", proxy, "cat", "/etc/nginx/conf.d/default.conf").stdout
+    assert "pwned" not in config and "unclosed" not in config and "/etc/passwd" not in config
+    assert metric(ip, 'webvps_proxy_rejections_total{setting="VIRTUAL_HOST"}') == len(HOSTILE)
+    assert metric(ip, "webvps_proxy_nginx_exclusions_total") >= 1
+    assert metric(ip, "webvps_proxy_rejected_containers") == len(HOSTILE) + 2
+    logs = stack.logs(proxy)
+    assert f"container webvps-test-hostile-semicolon-{stack.tag} left out: VIRTUAL_HOST: " in logs
+    assert f"container webvps-test-badregex-{stack.tag} left out: nginx refused the config with it" in logs
+    # Still healthy: one bad container is not the proxy's failure.
+    assert docker("exec", proxy, "proxy-gen", "--health").stdout == "ok\n"
+
+
+def test_a_certificate_dropped_in_enables_https_without_any_container_event(stack):
+    proxy = stack.proxy()
+    ip = ip_of(proxy, stack.network)
+    stack.backend("secure", "secure.test")
+    assert wait_until(lambda: status_of(ip, "secure.test") == 200, what="HTTP before the certificate")
+    reloads = metric(ip, 'webvps_proxy_reloads_total{result="ok"}')
+    cert = make_certificate(stack.tmp / "certs", "secure.test")
+    status, body, _ = wait_until(lambda: https_get(ip, "secure.test", cert), what="HTTPS with the new certificate")
+    assert (status, body) == (200, "secure\n")
+    assert metric(ip, 'webvps_proxy_reloads_total{result="ok"}') > reloads
+    # With a certificate, HTTP redirects to HTTPS (nginx-proxy's default), but not ACME challenges.
+    status, _, headers = http_get(ip, "secure.test", "/page?x=1")
+    assert status == 301 and headers["location"] == "https://secure.test/page?x=1"
+    assert http_get(ip, "secure.test", "/.well-known/acme-challenge/token")[0] == 404
+    # Another host's name on HTTPS gets no certificate at all.
+    with pytest.raises((ssl.SSLError, ConnectionResetError)):
+        https_get(ip, "other.test", cert)
+
+
+def test_a_backend_gets_traffic_only_once_docker_says_it_is_healthy(stack):
+    proxy = stack.proxy()
+    ip = ip_of(proxy, stack.network)
+    site = stack.backend("slow", "slow.test", "--health-cmd", "test -f /tmp/ready", "--health-interval", "1s",
+                         "--health-retries", "1", "--health-start-period", "60s")
+    # nginx knows the host (no longer the catch-all's 503) but has no live server for it.
+    assert wait_until(lambda: status_of(ip, "slow.test") == 502, what="the host without a ready backend")
+    vhosts = json.loads(status_json(ip, "/vhosts")[1])
+    assert vhosts["hosts"]["slow.test"]["locations"]["/"]["backends"][0]["ready"] is False
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline:
+        assert status_of(ip, "slow.test") == 502, "no traffic to a starting backend"
+        time.sleep(0.2)
+    docker("exec", site, "touch", "/tmp/ready")
+    assert wait_until(lambda: status_of(ip, "slow.test") == 200, what="traffic once healthy")
+
+
+class SocketRelay:
+    """A Unix socket relay to the Docker daemon that the test can cut and restore."""
+
+    def __init__(self, directory):
+        self.path = str(directory / "docker.sock")
+        self.listener = None
+        self.connections = []
+        self.lock = threading.Lock()
+
+    def start(self):
+        if os.path.exists(self.path):
+            os.unlink(self.path)
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(self.path)
+        self.listener.listen(64)
+        threading.Thread(target=self._accept, args=(self.listener,), daemon=True).start()
+
+    def _accept(self, listener):
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            upstream.connect(SOCKET)
+            with self.lock:
+                self.connections += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(source, target):
+        try:
+            while data := source.recv(65536):
+                target.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (source, target):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def cut(self):
+        self.listener.close()
+        with self.lock:
+            for connection in self.connections:
+                try:
+                    connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                connection.close()
+            self.connections = []
+        os.unlink(self.path)
+
+
+def test_losing_the_docker_connection_is_recovered_with_a_resync(stack, tmp_path):
+    relay_dir = tmp_path / "relay"
+    relay_dir.mkdir()
+    relay = SocketRelay(relay_dir)
+    relay.start()
+    try:
+        proxy = stack.proxy("-e", "DOCKER_HOST=unix:///relay/docker.sock", docker_socket=f"{relay_dir}:/relay")
+        ip = ip_of(proxy, stack.network)
+        stack.backend("before", "before.test")
+        assert wait_until(lambda: status_of(ip, "before.test") == 200, what="the first site")
+        relay.cut()
+        assert wait_until(lambda: docker("exec", proxy, "proxy-gen", "--health", check=False).returncode == 1,
+                          what="unhealthy while Docker is unreachable")
+        stack.backend("during", "during.test")
+        time.sleep(1)
+        assert status_of(ip, "before.test") == 200, "nginx keeps serving while Docker is away"
+        assert status_of(ip, "during.test") == 503
+        relay.start()
+        assert wait_until(lambda: status_of(ip, "during.test") == 200, what="the site started during the outage")
+        assert metric(ip, 'webvps_proxy_resyncs_total{reason="reconnect"}') >= 1
+        assert "lost Docker: " in stack.logs(proxy)
+        wait_for_health(proxy, "healthy", timeout=30)
+    finally:
+        relay.cut() if relay.listener.fileno() != -1 else None
+
+
+def test_split_mode_reloads_an_nginx_container_through_the_docker_api(stack, tmp_path):
+    conf = tmp_path / "conf.d"
+    conf.mkdir()
+    shared = ["-v", f"{conf}:/etc/nginx/conf.d",
+              "-v", f"{stack.tmp / 'certs'}:/etc/nginx/certs:ro",
+              "-v", f"{stack.tmp / 'vhost.d'}:/etc/nginx/vhost.d:ro",
+              "-v", f"{stack.tmp / 'htpasswd'}:/etc/nginx/htpasswd:ro"]
+    nginx = stack.run("nginx", "--network", stack.network, "--label", "webvps.proxy.role=nginx", "--no-healthcheck",
+                      *shared, "webvps/proxy", "nginx", "-g", "daemon off;")
+    # proxy-gen alone holds the Docker socket and sits on no network at all.
+    generator = stack.run("generator", "--network", "none", "-v", f"{SOCKET}:/var/run/docker.sock:ro", *shared,
+                          "-e", "WEBVPS_PROXY_GEN_NGINX_MODE=container", "webvps/proxy")
+    ip = ip_of(nginx, stack.network)
+    stack.backend("split", "split.test")
+    assert wait_until(lambda: status_of(ip, "split.test") == 200, what="the site through the nginx container")
+    assert http_get(ip, "split.test")[1] == "split\n"
+    assert status_of(ip, "nowhere.test") == 503
+    wait_for_health(generator, "healthy", timeout=30)
+    logs = stack.logs(generator)
+    assert "nginx container webvps-test-nginx-" in logs and "in another container, reloaded through the Docker API" in logs
