@@ -73,7 +73,7 @@ class Mailer final : public ProgramHooks {
       std::cerr << "mailer: " << request.error().message() << "\n";
       return 2;
     }
-    auto reply = SendControlRequest(settings_.data_dir + "/control.sock", *request);
+    auto reply = SendControlRequest(settings_.data_dir + "/control.sock", *request, "mailer");
     if (!reply.ok()) {
       std::cerr << "mailer: " << reply.error().message() << "\n";
       return 1;
