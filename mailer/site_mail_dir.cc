@@ -12,34 +12,11 @@
 namespace webvps::mailer {
 namespace {
 
-constexpr int kDirectoryFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-
-// Opens `relative` below `parent` one component at a time, refusing symlinks anywhere.
-Result<UniqueFd> OpenBelow(int parent, const std::string& relative, const std::string& shown) {
-  UniqueFd current(::fcntl(parent, F_DUPFD_CLOEXEC, 0));
-  size_t start = 0;
-  while (start < relative.size()) {
-    size_t end = relative.find('/', start);
-    if (end == std::string::npos) end = relative.size();
-    std::string component = relative.substr(start, end - start);
-    start = end + 1;
-    if (component.empty() || component == ".") continue;
-    if (component == "..") return Error("open " + shown + ": '..' is not allowed");
-    int next = ::openat(current.get(), component.c_str(), kDirectoryFlags);
-    if (next < 0) {
-      if (errno == ELOOP || errno == ENOTDIR) return Error("open " + shown + ": " + component + " is a symlink or not a directory");
-      return Error::FromErrno("open " + shown);
-    }
-    current = UniqueFd(next);
-  }
-  return current;
-}
-
 Result<UniqueFd> OpenOrCreateChild(int parent, const char* name, const struct stat& owner, const std::string& shown) {
-  int fd = ::openat(parent, name, kDirectoryFlags);
+  int fd = ::openat(parent, name, kDirectoryNoFollow);
   if (fd < 0 && errno == ENOENT) {
     if (::mkdirat(parent, name, 0750) != 0 && errno != EEXIST) return Error::FromErrno("create " + shown);
-    fd = ::openat(parent, name, kDirectoryFlags);
+    fd = ::openat(parent, name, kDirectoryNoFollow);
     if (fd >= 0 && ::fchown(fd, owner.st_uid, owner.st_gid) != 0 && errno != EPERM) {
       ::close(fd);
       return Error::FromErrno("chown " + shown);
@@ -62,18 +39,6 @@ Status WriteSmallFile(int dir, const std::string& name, const std::string& conte
 
 }  // namespace
 
-UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = other.release();
-  }
-  return *this;
-}
-
-UniqueFd::~UniqueFd() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
 Result<SiteMailDir> SiteMailDir::Open(const std::string& sites_root, const std::string& relative) {
   UniqueFd root(::open(sites_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!root) return Error::FromErrno("open " + sites_root);
@@ -83,7 +48,7 @@ Result<SiteMailDir> SiteMailDir::Open(const std::string& sites_root, const std::
   struct stat mail_stat {};
   if (::fstat(mail->get(), &mail_stat) != 0) return Error::FromErrno("stat " + shown);
   SiteMailDir dir;
-  int queue = ::openat(mail->get(), "queue", kDirectoryFlags);
+  int queue = ::openat(mail->get(), "queue", kDirectoryNoFollow);
   if (queue < 0) {
     if (errno == ELOOP || errno == ENOTDIR) return Error("open " + shown + "/queue: a symlink or not a directory");
     return Error::FromErrno("open " + shown + "/queue");
@@ -104,7 +69,7 @@ Result<SiteMailDir> SiteMailDir::Open(const std::string& sites_root, const std::
 }
 
 Result<std::vector<SiteMailDir::Entry>> SiteMailDir::ListQueue() const {
-  int fd = ::openat(queue_.get(), ".", kDirectoryFlags);
+  int fd = ::openat(queue_.get(), ".", kDirectoryNoFollow);
   if (fd < 0) return Error::FromErrno("open queue");
   DIR* listing = ::fdopendir(fd);
   if (!listing) {
@@ -183,7 +148,7 @@ Status SiteMailDir::MoveToFailed(const std::string& name, const std::string& rea
 }
 
 int SiteMailDir::CleanSent(std::chrono::seconds max_age) const {
-  int fd = ::openat(sent_.get(), ".", kDirectoryFlags);
+  int fd = ::openat(sent_.get(), ".", kDirectoryNoFollow);
   if (fd < 0) return 0;
   DIR* listing = ::fdopendir(fd);
   if (!listing) {

@@ -12,28 +12,9 @@
 #include <vector>
 
 #include "result.h"
+#include "safe_dir.h"
 
 namespace webvps::mailer {
-
-/// A file descriptor that closes itself.
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept;
-  ~UniqueFd();
-  int get() const { return fd_; }
-  int release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-  explicit operator bool() const { return fd_ >= 0; }
-
- private:
-  int fd_ = -1;
-};
 
 /// Why a queue file cannot be read as mail: the reason written next to it in failed/.
 struct QueueFileProblem {
