@@ -61,7 +61,7 @@ Result<WriteMethod> WriteFileAtomically(const std::filesystem::path& path, std::
     return discard(Error::FromErrno("chmod " + temp, saved));
   }
   Status written = WriteAll(fd, content, temp);
-  if (written.ok() && ::fsync(fd) != 0) written = Error::FromErrno("fsync " + temp);
+  if (written.ok() && options.durable && ::fsync(fd) != 0) written = Error::FromErrno("fsync " + temp);
   ::close(fd);
   if (!written.ok()) return discard(written.error());
 
@@ -73,7 +73,9 @@ Result<WriteMethod> WriteFileAtomically(const std::filesystem::path& path, std::
     ::unlink(temp.c_str());
     method = WriteMethod::kInPlace;
   }
-  if (Status status = SyncDirectory(directory); !status.ok()) return status.error();
+  if (options.durable) {
+    if (Status status = SyncDirectory(directory); !status.ok()) return status.error();
+  }
   return method;
 }
 

@@ -17,6 +17,10 @@ namespace webvps {
 
 struct AtomicWriteOptions {
   mode_t mode = 0644;  ///< permissions of the new file
+  /// fsync the file and its directory, so the new content survives a crash. Files that are
+  /// derived again at every start (sshd-chroot's key files) skip it: a hundred of them at once
+  /// would otherwise wait for the disk a hundred times.
+  bool durable = true;
   /// The rename system call; tests swap it to simulate EBUSY.
   std::function<int(const char* from, const char* to)> rename = [](const char* from, const char* to) {
     return ::rename(from, to);

@@ -13,7 +13,7 @@ packages=(
   # images: the base image is made locally where no registry answers
   debootstrap docker-compose
   # integration and end-to-end tests
-  python3 python3-pytest curl
+  python3 python3-pytest curl openssh-client
 )
 if [ "${1:-}" = --bench ]; then
   packages+=(gnuplot-nox hyperfine nullmailer tini supervisor jailkit python3-aiosmtpd)
