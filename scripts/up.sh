@@ -1,14 +1,56 @@
 #!/usr/bin/env bash
-# `make up`: the images are built by then (make images); start the shared stack with a demo site.
+# `make up`: the shared stack (proxy, sshd, mailer) and a demo site answering at
+# http://demo.localhost, whose SFTP password is printed once, when the demo is made.
+# Sites made before start again. The same environment as scripts/stack.sh; WEBVPS_DEMO=0
+# skips the demo site.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -f compose/docker-compose.yml ]; then
-  echo "up: the images are built:"
-  docker image ls --format '  {{.Repository}}:{{.Tag}}  {{.Size}}' | grep 'webvps/' | sort
-  echo "up: the shared stack (compose/docker-compose.yml) and the demo site do not exist yet, so nothing"
-  echo "    is started. They come with the stack issue; until then each image runs on its own, e.g."
-  echo "    docker run --rm webvps/mailer mailer --help"
-  exit 0
+source scripts/lib.sh
+
+scripts/stack.sh up
+# Every site made before starts again (they also restart by themselves after a reboot).
+while read -r name; do
+  [ "$name" != demo ] && [ -f "$SITES_DIR/$name/site.env" ] && scripts/site.sh start "$name"
+done < <(sed -n 's/^  - name: \([a-z][a-z0-9-]*\)$/\1/p' "$REGISTRY")
+if [ "${WEBVPS_DEMO:-1}" = 0 ]; then exit 0; fi
+
+if grep -qE '^  - name: demo$' "$REGISTRY"; then
+  scripts/site.sh start demo
+  password_note="(its password was printed when the demo was made; a new one: docker exec $(docker inspect -f '{{.Name}}' "$(service_container sshd)" | tr -d /) sshd-chroot passwd demo)"
+else
+  scripts/site.sh add demo --host demo.localhost --email webmaster@demo.localhost --ssh shell
+  # sshd-chroot sees the new site within a moment; the password is generated there, shown once.
+  sshd=$(service_container sshd)
+  for _ in $(seq 1 50); do
+    docker exec "$sshd" sshd-chroot list 2>/dev/null | grep -qE '^demo ' && break
+    sleep 0.2
+  done
+  password=$(docker exec "$sshd" sshd-chroot passwd demo | sed -n 's/^New password for demo: //p')
+  password_note="password: $password   (shown only now: webvps.yaml keeps its hash only)"
 fi
-echo "up: compose/docker-compose.yml exists but scripts/up.sh does not start it yet" >&2
-exit 1
+
+port=$WEBVPS_HTTP_PORT
+url="http://demo.localhost$([ "$port" = 80 ] || echo ":$port")/"
+say "waiting for $url through the proxy"
+for _ in $(seq 1 120); do
+  code=$(curl -s -o /dev/null -w '%{http_code}' --resolve "demo.localhost:$port:127.0.0.1" "$url" || true)
+  [ "$code" = 200 ] && break
+  sleep 0.5
+done
+[ "$code" = 200 ] || die "the demo site does not answer through the proxy (last status: $code); see scripts/stack.sh logs proxy"
+
+mailer=$(docker inspect -f '{{.Name}}' "$(service_container mailer)" | tr -d /)
+cat <<EOT
+
+webvps is up, with its data in $WEBVPS_ROOT.
+
+  Demo site   $url   (demo.localhost resolves to this machine in most browsers;
+              elsewhere: curl --resolve demo.localhost:$port:127.0.0.1 $url)
+  Its files   $SITES_DIR/demo/volumes/www/html
+  SFTP/SSH    sftp -P $WEBVPS_SSH_PORT demo@localhost
+              $password_note
+  Mail        the demo's mail() lands in the mailer's outbox: $WEBVPS_ROOT/mailer/outbox/new
+              (a relay: MAILER_SMTP, see docs/mailer.md); paused sites: docker exec $mailer mailer status
+  More sites  scripts/site.sh add NAME --host HOST   (docs/sites.md)
+  Stop        make down   (data kept)
+EOT

@@ -30,7 +30,7 @@ def docker_engine():
     info = subprocess.run(["docker", "info", "--format", "{{json .ServerVersion}}"], capture_output=True, text=True)
     if info.returncode != 0:
         pytest.fail(f"the Docker engine is not reachable: {info.stderr.strip()}", pytrace=False)
-    for image in IMAGES:
+    for image in [*IMAGES, "mariadb"]:
         if docker("image", "inspect", f"webvps/{image}", check=False).returncode != 0:
             pytest.fail(f"image webvps/{image} is missing: run `make images` first", pytrace=False)
 

@@ -85,8 +85,9 @@ class Handler:
 class SmtpSink:
     """Starts on a free loopback port; .messages holds what arrived, in order."""
 
-    def __init__(self, port=None, tls_cert=None, tls_key=None, users=None):
+    def __init__(self, port=None, tls_cert=None, tls_key=None, users=None, host="127.0.0.1"):
         self.port = port or free_port()
+        self.host = host
         self.behaviour = Behaviour()
         self.messages = []
         self.lock = threading.Lock()
@@ -115,7 +116,7 @@ class SmtpSink:
             kwargs.update(tls_context=context, require_starttls=True)
         if self.users is not None:
             kwargs.update(authenticator=self._authenticate, auth_required=True, auth_require_tls=True)
-        self.controller = Controller(Handler(self), hostname="127.0.0.1", port=self.port, server_hostname="localhost",
+        self.controller = Controller(Handler(self), hostname=self.host, port=self.port, server_hostname="localhost",
                                      **kwargs)
         self.controller.start()
         return self

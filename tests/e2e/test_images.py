@@ -84,3 +84,20 @@ def test_json_logs_carry_the_program_name():
         assert lines and all(line.startswith('{"time":"') and '"program":"mailer"' in line for line in lines), lines
     finally:
         docker("rm", "-f", name, check=False)
+
+
+@pytest.mark.parametrize("uid,ini,expected", [
+    ("abc", "name = shop\nuser = shop\npassword = 0123456789abcdefXYZ\n", "WORKER_UID must be the site's uid"),
+    ("0", "name = shop\nuser = shop\npassword = 0123456789abcdefXYZ\n", "WORKER_UID must be the site's uid"),
+    ("10001", "name = shop'; DROP DATABASE mysql; --\nuser = shop\npassword = 0123456789abcdefXYZ\n", "name: expected"),
+    ("10001", "name = shop\nuser = shop\npassword = short\n", "password: expected 16 to 128 letters and digits"),
+    ("10001", None, "database.ini is missing"),
+])
+def test_the_database_image_refuses_bad_input_before_any_sql(tmp_path, uid, ini, expected):
+    args = ["run", "--rm", "--network", "none", "-e", f"WORKER_UID={uid}"]
+    if ini is not None:
+        (tmp_path / "database.ini").write_text(ini)
+        args += ["-v", f"{tmp_path / 'database.ini'}:/run/secrets/database.ini:ro"]
+    result = docker(*args, "webvps/mariadb", check=False, timeout=60)
+    assert result.returncode == 2
+    assert expected in result.stderr, result.stderr

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The shared stack (compose/docker-compose.yml): proxy, sshd, mailer.
+#   scripts/stack.sh up | down | ps | logs [SERVICE]
+# Environment: WEBVPS_ROOT (default ./data), WEBVPS_PROJECT (default webvps), WEBVPS_HTTP_PORT,
+# WEBVPS_HTTPS_PORT, WEBVPS_SSH_PORT, WEBVPS_BIND, WEBVPS_PROXY_NETWORK, WEBVPS_ADMIN_EMAIL.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+case "${1:-}" in
+  up)
+    for image in proxy sshd mailer phpserver; do
+      docker image inspect "webvps/$image" >/dev/null 2>&1 || die "image webvps/$image is missing: run \`make images\`"
+    done
+    prepare_root
+    stack_compose up -d --remove-orphans
+    say "waiting for the shared services to be healthy"
+    for service in proxy sshd mailer; do
+      id=$(service_container "$service")
+      for _ in $(seq 1 120); do
+        state=$(docker inspect -f '{{.State.Health.Status}}' "$id" 2>/dev/null || echo none)
+        [ "$state" = healthy ] && break
+        sleep 0.5
+      done
+      [ "$state" = healthy ] || { docker logs --tail 30 "$id" >&2; die "$service is not healthy ($state)"; }
+    done
+    say "proxy on ${WEBVPS_BIND:-0.0.0.0}:$WEBVPS_HTTP_PORT and :$WEBVPS_HTTPS_PORT, SFTP/SSH on :$WEBVPS_SSH_PORT, data in $WEBVPS_ROOT"
+    ;;
+  down) stack_compose down ;;
+  ps) stack_compose ps ;;
+  logs) shift; stack_compose logs --tail 100 "$@" ;;
+  *) die "usage: scripts/stack.sh up | down | ps | logs [SERVICE]" ;;
+esac

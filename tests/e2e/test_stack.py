@@ -1,0 +1,266 @@
+"""The whole story through real containers: the shared stack (compose/docker-compose.yml) in an
+isolated compose project (its own networks, high ports on 127.0.0.1, a temporary WEBVPS_ROOT),
+two sites made with scripts/site.sh, and everything checked as users would: browsers through the
+proxy, webmasters over SFTP, PHP's mail() reaching a real SMTP server, a flood paused, a broken
+vhost that keeps the site up, a site stopped and started, the stack taken down and up again.
+Everything is torn down at the end, even on failure."""
+import json
+import os
+import pathlib
+import re
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+
+import pytest
+
+from conftest import docker
+from smtp_sink import SmtpSink, free_port
+
+REPO = pathlib.Path(__file__).resolve().parent.parent.parent
+ADMIN = "admin@hoster.test"
+ALPHA, BETA = 10001, 10002
+
+
+def wait_until(probe, timeout=60, what="condition"):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = probe()
+        except (OSError, subprocess.SubprocessError, AssertionError) as error:
+            last = error
+        if last and not isinstance(last, Exception):
+            return last
+        time.sleep(0.25)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}; last: {last!r}")
+
+
+class Stack:
+    def __init__(self, root):
+        self.tag = uuid.uuid4().hex[:6]
+        self.root = root
+        self.sink = SmtpSink(host="0.0.0.0").start()
+        self.http, self.https, self.ssh_port = free_port(), free_port(), free_port()
+        self.project = f"webvps-e2e-{self.tag}"
+        self.env = dict(os.environ, WEBVPS_ROOT=str(root), WEBVPS_PROJECT=self.project,
+                        WEBVPS_SITE_PREFIX=f"{self.project}-site-", WEBVPS_PROXY_NETWORK=f"{self.project}-proxy",
+                        WEBVPS_BIND="127.0.0.1", WEBVPS_HTTP_PORT=str(self.http), WEBVPS_HTTPS_PORT=str(self.https),
+                        WEBVPS_SSH_PORT=str(self.ssh_port), WEBVPS_ADMIN_EMAIL=ADMIN,
+                        MAILER_SMTP=f"host.docker.internal:{self.sink.port}:::no:no")
+        self.passwords = {}
+        self.tmp = root.parent / f"client-{self.tag}"
+        self.tmp.mkdir()
+
+    def script(self, *args, check=True):
+        result = subprocess.run([str(REPO / "scripts" / args[0]), *args[1:]], env=self.env, capture_output=True, text=True,
+                                timeout=600)
+        if check and result.returncode != 0:
+            raise AssertionError(f"{' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def container(self, service):
+        return docker("ps", "-q", "--filter", f"label=com.docker.compose.project={self.project}",
+                      "--filter", f"label=com.docker.compose.service={service}").stdout.strip()
+
+    def site_container(self, site, service="web"):
+        return docker("ps", "-q", "--filter", f"label=com.docker.compose.project={self.project}-site-{site}",
+                      "--filter", f"label=com.docker.compose.service={service}").stdout.strip()
+
+    def get(self, host, path="/"):
+        with socket.create_connection(("127.0.0.1", self.http), timeout=10) as sock:
+            sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+            data = b""
+            while chunk := sock.recv(65536):
+                data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        status = int(head.split()[1])
+        if b"transfer-encoding: chunked" in head.lower():
+            decoded, rest = b"", body
+            while rest:
+                size_line, _, rest = rest.partition(b"\r\n")
+                size = int(size_line, 16)
+                if size == 0:
+                    break
+                decoded, rest = decoded + rest[:size], rest[size + 2:]
+            body = decoded
+        return status, body.decode(errors="replace")
+
+    def status(self, host, path="/"):
+        try:
+            return self.get(host, path)[0]
+        except OSError:
+            return None
+
+    def new_password(self, site):
+        sshd = self.container("sshd")
+        wait_until(lambda: re.search(rf"^{site}\s", docker("exec", sshd, "sshd-chroot", "list").stdout, re.M),
+                   what=f"{site}'s login")
+        out = docker("exec", sshd, "sshd-chroot", "passwd", site).stdout
+        self.passwords[site] = re.search(rf"New password for {site}: (\S+)", out).group(1)
+        return self.passwords[site]
+
+    def sftp(self, site, batch):
+        askpass = self.tmp / f"askpass-{uuid.uuid4().hex[:6]}"
+        askpass.write_text(f"#!/bin/sh\necho '{self.passwords[site]}'\n")
+        askpass.chmod(0o700)
+        batch_file = self.tmp / f"batch-{uuid.uuid4().hex[:6]}"
+        batch_file.write_text(batch)
+        return subprocess.run(["sftp", "-o", "BatchMode=no", "-b", str(batch_file), "-P", str(self.ssh_port),
+                               "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+                               "-o", "PreferredAuthentications=password", "-o", "PubkeyAuthentication=no",
+                               f"{site}@127.0.0.1"], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+                              env=dict(os.environ, SSH_ASKPASS=str(askpass), SSH_ASKPASS_REQUIRE="force", DISPLAY=":0"))
+
+    def upload(self, site, name, content):
+        local = self.tmp / f"upload-{uuid.uuid4().hex[:6]}"
+        local.write_text(content)
+        result = wait_until(lambda: (r := self.sftp(site, f"put {local} {name}\n")).returncode == 0 and r,
+                            timeout=30, what=f"SFTP upload of {name} for {site}")
+        return result
+
+    def host_key(self):
+        out = subprocess.run(["ssh-keyscan", "-p", str(self.ssh_port), "-t", "ed25519", "127.0.0.1"], capture_output=True,
+                             text=True).stdout
+        return out.split()[-1] if out.strip() else None
+
+    def mail_with(self, text):
+        return [m for m in self.sink.received() if text in m.content.decode(errors="replace")]
+
+    def teardown(self):
+        self.script("down.sh", check=False)
+        for project in (f"{self.project}-site-alpha", f"{self.project}-site-beta", self.project):
+            ids = docker("ps", "-aq", "--filter", f"label=com.docker.compose.project={project}", check=False).stdout.split()
+            if ids:
+                docker("rm", "-f", *ids, check=False)
+        docker("network", "rm", f"{self.project}-proxy", check=False)
+        self.sink.stop()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    root = tmp_path_factory.mktemp("stack") / "data"
+    s = Stack(root)
+    try:
+        s.script("stack.sh", "up")
+        s.script("site.sh", "add", "alpha", "--host", "alpha.test", "--alias", "www.alpha.test", "--email",
+                 "owner@alpha.test", "--lamp")
+        s.script("site.sh", "add", "beta", "--host", "beta.test", "--email", "owner@beta.test", "--ssh", "shell")
+        s.new_password("alpha")
+        s.new_password("beta")
+        yield s
+    finally:
+        s.teardown()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_the_shared_stack_keeps_least_privilege(stack):
+    proxy = json.loads(docker("inspect", stack.container("proxy")).stdout)[0]
+    assert proxy["HostConfig"]["ReadonlyRootfs"] and proxy["HostConfig"]["CapDrop"] == ["ALL"]
+    assert any(m["Destination"] == "/var/run/docker.sock" and not m["RW"] for m in proxy["Mounts"])
+    for service in ("sshd", "mailer"):
+        mounts = json.loads(docker("inspect", stack.container(service)).stdout)[0]["Mounts"]
+        assert not any(m["Destination"] == "/var/run/docker.sock" for m in mounts), f"{service} has no Docker socket"
+    mailer = json.loads(docker("inspect", stack.container("mailer")).stdout)[0]
+    assert mailer["HostConfig"]["ReadonlyRootfs"] and not mailer["NetworkSettings"]["Ports"]
+    db = stack.site_container("alpha", "db")
+    assert db
+    ports = json.loads(docker("inspect", db).stdout)[0]["NetworkSettings"]["Ports"] or {}
+    assert all(binding is None for binding in ports.values()), f"the database is not published on the host: {ports}"
+
+
+def test_each_site_answers_at_its_own_host_through_the_proxy(stack):
+    wait_until(lambda: stack.status("alpha.test") == 200, what="alpha through the proxy")
+    wait_until(lambda: stack.status("beta.test") == 200, what="beta through the proxy")
+    assert "alpha.test" in stack.get("alpha.test")[1]
+    assert "alpha.test" in stack.get("www.alpha.test")[1], "aliases reach the site too"
+    assert "beta.test" in stack.get("beta.test")[1]
+    assert stack.status("nobody.test") == 503
+
+
+def test_a_webmaster_uploads_index_php_which_is_served_and_owned_by_the_site(stack):
+    stack.upload("alpha", "html/index.php", "<?php echo 'php says ', 6 * 7, ' as ', posix_getuid();\n")
+    wait_until(lambda: stack.get("alpha.test", "/index.php")[1] == f"php says 42 as {ALPHA}", what="the uploaded page")
+    uploaded = stack.root / "webvps" / "alpha" / "volumes" / "www" / "html" / "index.php"
+    assert uploaded.stat().st_uid == ALPHA
+    # Site A sees none of site B's files.
+    for batch in ("ls /../beta\n", "get /../../beta/volumes/www/html/index.html\n", "cd /../../..\nls\n"):
+        result = stack.sftp("alpha", batch)
+        answers = [line for line in result.stdout.splitlines() if not line.startswith("sftp>")]
+        assert not any("beta" in line for line in answers), result.stdout
+
+
+def test_a_lamp_site_reaches_its_own_database(stack):
+    stack.upload("alpha", "html/db.php",
+                 "<?php $c = parse_ini_file('/var/www/conf/database.ini');\n"
+                 "$db = new mysqli($c['host'], $c['user'], $c['password'], $c['name']);\n"
+                 "echo 'db ', $db->query('SELECT 40 + 2')->fetch_row()[0];\n")
+    wait_until(lambda: stack.get("alpha.test", "/db.php")[1] == "db 42", timeout=90, what="PHP to reach the site's MariaDB")
+    # No remote root: root logs in through the container's socket only.
+    db = stack.site_container("alpha", "db")
+    refused = docker("exec", db, "mariadb", "-h", "127.0.0.1", "-uroot", "-e", "select 1", check=False)
+    assert refused.returncode != 0
+
+
+def test_mail_from_a_site_reaches_the_smtp_server(stack):
+    marker = f"hello-from-alpha-{uuid.uuid4().hex[:6]}"
+    stack.upload("alpha", "html/mail.php",
+                 f"<?php echo mail('friend@example.test', '{marker}', 'Sent by PHP mail().') ? 'queued' : 'refused';\n")
+    assert stack.get("alpha.test", "/mail.php")[1] == "queued"
+    message = wait_until(lambda: stack.mail_with(marker), timeout=30, what="the mail at the SMTP server")[0]
+    assert message.rcpt_tos == ["friend@example.test"]
+    assert message.mail_from.endswith("@alpha.test"), message.mail_from
+
+
+def test_a_bad_vhost_and_the_reload_flag_keep_the_site_up_and_say_why(stack):
+    stack.upload("alpha", "conf/apache2/broken.vhost", "<VirtualHost *:80>\n    NoSuchDirective on\n</VirtualHost>\n")
+    stack.upload("alpha", "conf/apache2.reload", "")
+    error = stack.root / "webvps" / "alpha" / "volumes" / "www" / "conf" / "apache2.reload.error"
+    wait_until(lambda: error.exists(), timeout=30, what="conf/apache2.reload.error")
+    assert "NoSuchDirective" in error.read_text()
+    assert stack.status("alpha.test") == 200, "Apache kept serving the site"
+    assert stack.sftp("alpha", "rm conf/apache2/broken.vhost\n").returncode == 0
+
+
+def test_stopping_a_site_gives_503_and_starting_it_again_restores_it(stack):
+    stack.script("site.sh", "stop", "beta")
+    wait_until(lambda: stack.status("beta.test") == 503, what="503 for the stopped site")
+    assert stack.status("alpha.test") == 200
+    stack.script("site.sh", "start", "beta")
+    wait_until(lambda: stack.status("beta.test") == 200, what="the site back")
+
+
+def test_250_mails_pause_the_site_and_alert_while_the_other_site_still_sends(stack):
+    flood = f"flood-{uuid.uuid4().hex[:6]}"
+    stack.upload("alpha", "html/flood.php",
+                 f"<?php $n = 0; for ($i = 0; $i < 250; $i++) $n += mail('victim@example.test', '{flood} ' . $i, 'spam');\n"
+                 "echo $n;\n")
+    assert stack.get("alpha.test", "/flood.php")[1] == "250"
+    wait_until(lambda: stack.mail_with("paused"), timeout=60, what="the pause alert")
+    alerts = [m for m in stack.mail_with("paused") if flood not in m.content.decode(errors="replace")]
+    recipients = {r for m in alerts for r in m.rcpt_tos}
+    assert ADMIN in recipients and "owner@alpha.test" in recipients, recipients
+    marker = f"beta-still-sends-{uuid.uuid4().hex[:6]}"
+    stack.upload("beta", "html/mail.php", f"<?php echo mail('friend@example.test', '{marker}', 'hello') ? 'queued' : 'no';\n")
+    assert stack.get("beta.test", "/mail.php")[1] == "queued"
+    wait_until(lambda: stack.mail_with(marker), timeout=30, what="beta's mail during alpha's pause")
+    time.sleep(2)
+    assert len(stack.mail_with(flood)) <= 200, "the flood is held at the limit"
+    status = docker("exec", stack.container("mailer"), "mailer", "status").stdout
+    assert re.search(r"alpha.*paused", status), status
+
+
+def test_down_then_up_keeps_data_users_and_host_keys(stack):
+    key = stack.host_key()
+    assert key
+    stack.script("down.sh")
+    assert not stack.container("proxy") and not stack.site_container("alpha")
+    stack.env["WEBVPS_DEMO"] = "0"
+    stack.script("up.sh")
+    assert stack.host_key() == key, "the same host key after re-creation"
+    wait_until(lambda: stack.get("alpha.test", "/index.php")[1] == f"php says 42 as {ALPHA}", what="alpha's page after up")
+    assert stack.sftp("alpha", "ls html\n").returncode == 0, "the same password still works"
+    status = docker("exec", stack.container("mailer"), "mailer", "status").stdout
+    assert re.search(r"alpha.*paused", status), "the pause survived: " + status
