@@ -1,14 +1,26 @@
 #!/usr/bin/env bash
-# `make bench`: runs every benchmark under bench/<name>/run.sh; each prints its own table.
-set -euo pipefail
+# `make bench`: runs every benchmark under bench/<name>/run.sh (each prints its table and leaves
+# its figures in build/bench-results/), then writes the report docs/benchmarks.md with its
+# plots. The images must exist (`make images`). A benchmark that fails is reported and the
+# others still run; the exit status says whether all of them ran.
+set -uo pipefail
 cd "$(dirname "$0")/.."
 shopt -s nullglob
-benches=(bench/*/run.sh)
-if [ ${#benches[@]} -eq 0 ]; then
-  echo "bench: no benchmark exists yet (they come with the program issues)" >&2
+failed=()
+for bench in bench/*/run.sh; do
+  name=$(basename "$(dirname "$bench")")
+  echo
+  echo "=== $name"
+  started=$(date +%s)
+  if ! bash "$bench"; then
+    failed+=("$name")
+    echo "*** benchmark $name failed"
+  fi
+  echo "($name: $(( $(date +%s) - started )) s)"
+done
+echo
+/usr/bin/python3 bench/report.py || failed+=(report)
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "failed: ${failed[*]}"
   exit 1
 fi
-for bench in "${benches[@]}"; do
-  echo "=== $bench"
-  bash "$bench"
-done

@@ -58,8 +58,8 @@ def main():
     print(f"{'figure':32} {'webvps':>8} {'nullmlr':>8} {'ratio':>6}  goal")
     for row in rows:
         print(f"{row[0]:32} {row[1]:>8} {row[2]:>8} {row[3]:>6}  {row[4]}")
-    os.makedirs(os.path.join(ROOT, "build", "bench"), exist_ok=True)
-    with open(os.path.join(ROOT, "build", "bench", "mailer.json"), "w") as f:
+    os.makedirs(os.path.join(ROOT, "build", "bench-results"), exist_ok=True)
+    with open(os.path.join(ROOT, "build", "bench-results", "mailer.json"), "w") as f:
         json.dump(r, f, indent=1)
 
 

@@ -132,7 +132,8 @@ def queue_delay(program):
     stop(process)
     stop(sink)
     delays = sorted((t - queued[s]) * 1000 for t, s in got if s in queued)
-    return {"p50_ms": statistics.median(delays), "p95_ms": delays[int(0.95 * (len(delays) - 1))], "samples": len(delays)}
+    return {"p50_ms": statistics.median(delays), "p95_ms": delays[int(0.95 * (len(delays) - 1))], "samples": len(delays),
+            "delays_ms": delays}
 
 
 def rss_kib(pid):
@@ -187,6 +188,9 @@ def main():
         "fast": {p: throughput(p, 0, N_FAST) for p in ("mailer", "nullmailer")},
         "slow": {p: throughput(p, 0.01, N_SLOW) for p in ("mailer", "nullmailer")},
         "delay": {p: queue_delay(p) for p in ("mailer", "nullmailer")},
+        # Throughput against the relay's reply time, for the report's curve (0 and 10 ms above).
+        "sweep": {str(ms): {p: throughput(p, ms / 1000, count) for p in ("mailer", "nullmailer")}
+                  for ms, count in ((2, N_SLOW), (5, N_SLOW))},
         "memory": memory(),
         "counts": {"fast": N_FAST, "slow": N_SLOW, "delay": N_DELAY, "queues": QUEUES},
     }

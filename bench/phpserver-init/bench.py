@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """phpserver-init benchmark: flag-to-reload delay, and the init's RSS next to tini and supervisord
 running the same Apache + cron. Prints a table; never asserts a time."""
+import json
 import os
 import statistics
 import subprocess
@@ -111,6 +112,12 @@ def main():
             print()
             for label, rss, _ in rows[1:]:
                 print(f"RSS ratio {label} / phpserver-init: {rss[0] / init_rss:.2f}")
+            results = {label.split()[0]: {"rss_kb": rss[0], "private_kb": rss[1], "delays_ms": sorted(delays) if delays else None}
+                       for label, rss, delays in rows}
+            out_dir = os.path.join(os.path.dirname(os.path.dirname(here)), "build", "bench-results")
+            os.makedirs(out_dir, exist_ok=True)
+            with open(os.path.join(out_dir, "phpserver-init.json"), "w") as out:
+                json.dump(results, out, indent=1)
         finally:
             # Before the directory goes: the containers write into it until they are removed.
             for name in names:

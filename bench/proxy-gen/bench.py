@@ -156,7 +156,7 @@ def start_latency():
                 time.sleep(0.01)
             time.sleep(random.uniform(0.1, 0.3))
         return {"p50_ms": percentile(latencies, 0.5), "p95_ms": percentile(latencies, 0.95),
-                "p50_from_call_ms": percentile(whole, 0.5), "starts": STARTS}
+                "p50_from_call_ms": percentile(whole, 0.5), "starts": STARTS, "samples_ms": sorted(latencies)}
     finally:
         docker("rm", "-f", backend, proxy, check=False)
         docker("network", "rm", network, check=False)
