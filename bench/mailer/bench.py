@@ -21,8 +21,10 @@ def main():
     for name in ("Dockerfile", "inside.py"):
         shutil.copy(os.path.join(HERE, name), context)
     shutil.copy(os.path.join(ROOT, "tests", "e2e", "smtp_sink.py"), context)
-    subprocess.run(["docker", "build", "-q", "-t", IMAGE, context], check=True, stdout=subprocess.DEVNULL,
-                   env=dict(os.environ, DOCKER_BUILDKIT="0"))
+    build = subprocess.run(["docker", "build", "-q", "-t", IMAGE, context], capture_output=True, text=True,
+                           env=dict(os.environ, DOCKER_BUILDKIT="0"))
+    if build.returncode != 0:
+        sys.exit(f"building {IMAGE} failed:\n{build.stderr[-3000:]}")
     run = subprocess.run(["docker", "run", "--rm", "--network", "none", IMAGE], capture_output=True, text=True)
     if run.returncode != 0:
         sys.exit(f"benchmark container failed: {run.stderr[-2000:]}")

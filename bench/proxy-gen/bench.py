@@ -181,7 +181,7 @@ def main():
         ("work per event", "1 inspect", "list + N inspects", ""),
     ]
     for n in SIZES:
-        rows.append((f"render, {n} sites (ms)", f"{render[n]['median_ms']:.2f}", "", "< 20 ms" if n == 1000 else ""))
+        rows.append((f"render, {n} site{'s' if n > 1 else ''} (ms)", f"{render[n]['median_ms']:.2f}", "", "< 20 ms" if n == 1000 else ""))
     for n in SIZES:
         rows.append((f"nginx -t, {n} sites (ms)", f"{nginx_t[n]:.0f}", "", ""))
     for n in SIZES:
