@@ -25,6 +25,9 @@ stack_compose() { compose -f "$WEBVPS_REPO/compose/docker-compose.yml" -p "$WEBV
 # The running container of a shared service ("sshd"), or nothing.
 service_container() { stack_compose ps -q "$1" 2>/dev/null | head -n 1; }
 
+# The names of the sites in the registry, one per line.
+registry_sites() { [ -f "$REGISTRY" ] && sed -n 's/^  - name: \([a-z][a-z0-9-]*\)$/\1/p' "$REGISTRY"; }
+
 valid_site_name() { [[ $1 =~ ^[a-z][a-z0-9-]{0,31}$ ]]; }
 valid_host() {
   [[ ${#1} -le 253 && $1 =~ ^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$ ]]

@@ -185,7 +185,7 @@ cmd_list() {
     host=$(sed -n 's/^SITE_HOST=//p' "$(site_env "$name")" 2>/dev/null || true)
     state=$(docker ps --filter "label=com.docker.compose.project=$WEBVPS_SITE_PREFIX$name" --format '{{.Status}}' | head -n 1)
     printf '%-20s %-6s %-32s %s\n' "$name" "${uid:--}" "${host:--}" "${state:-stopped}"
-  done < <(sed -n 's/^  - name: \([a-z][a-z0-9-]*\)$/\1/p' "$REGISTRY")
+  done < <(registry_sites)
 }
 
 case "${1:-}" in

@@ -11,7 +11,7 @@ scripts/stack.sh up
 # Every site made before starts again (they also restart by themselves after a reboot).
 while read -r name; do
   [ "$name" != demo ] && [ -f "$SITES_DIR/$name/site.env" ] && scripts/site.sh start "$name"
-done < <(sed -n 's/^  - name: \([a-z][a-z0-9-]*\)$/\1/p' "$REGISTRY")
+done < <(registry_sites)
 if [ "${WEBVPS_DEMO:-1}" = 0 ]; then exit 0; fi
 
 if grep -qE '^  - name: demo$' "$REGISTRY"; then

@@ -1,5 +1,6 @@
 """Shared helpers for the tests that run the real images under the real Docker engine."""
 import json
+import os
 import shutil
 import subprocess
 import time
@@ -48,3 +49,29 @@ def wait_for_health(container, want="healthy", timeout=60):
         time.sleep(0.5)
     logs = docker("logs", container, check=False)
     raise AssertionError(f"{container} did not become {want}: {json.dumps(state)[:500]}\nlogs:\n{logs.stdout}{logs.stderr}")
+
+
+def wait_until(probe, timeout=15, what="condition"):
+    """Calls probe() until it returns something truthy, and returns that; an exception counts as not
+    yet (a server still starting). Fails with the last value or error after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = probe()
+        except (OSError, subprocess.SubprocessError, AssertionError) as error:
+            last = error
+        if last and not isinstance(last, Exception):
+            return last
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}; last: {last!r}")
+
+
+def askpass_environment(directory, password):
+    """The environment in which OpenSSH's ssh and sftp answer a password prompt with `password`
+    (SSH_ASKPASS, no terminal needed); the helper script is written into `directory`."""
+    askpass = directory / f"askpass-{os.urandom(4).hex()}"
+    askpass.write_text(f"#!/bin/sh\necho '{password}'\n")
+    askpass.chmod(0o700)
+    return dict(os.environ, SSH_ASKPASS=str(askpass), SSH_ASKPASS_REQUIRE="force", DISPLAY=":0")
+

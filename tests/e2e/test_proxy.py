@@ -13,24 +13,10 @@ import uuid
 
 import pytest
 
-from conftest import docker, wait_for_health
+from conftest import docker, wait_for_health, wait_until
 
 SOCKET = "/var/run/docker.sock"
 
-
-def wait_until(probe, timeout=15, what="condition"):
-    """Calls probe() until it returns something truthy; fails with the last value after timeout."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = probe()
-        except (OSError, ssl.SSLError, AssertionError) as error:
-            last = error
-        if last and not isinstance(last, Exception):
-            return last
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}; last: {last!r}")
 
 
 def http_get(ip, host, path="/", timeout=3):

@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from conftest import docker, wait_for_health
+from conftest import askpass_environment, docker, wait_for_health, wait_until
 
 ALPHA, BETA = 10001, 10002
 
@@ -78,10 +78,7 @@ class SshHost:
                 "-o", "ConnectTimeout=5"]
 
     def _password_env(self, password):
-        askpass = self.tmp / f"askpass-{uuid.uuid4().hex[:6]}"
-        askpass.write_text(f"#!/bin/sh\necho '{password}'\n")
-        askpass.chmod(0o700)
-        return dict(os.environ, SSH_ASKPASS=str(askpass), SSH_ASKPASS_REQUIRE="force", DISPLAY=":0")
+        return askpass_environment(self.tmp, password)
 
     def ssh(self, user, command, password=None, key=True):
         auth = ["-o", "PreferredAuthentications=password", "-o", "PubkeyAuthentication=no"] if password else \
@@ -122,16 +119,6 @@ def host(tmp_path):
         h.remove()
         docker("volume", "rm", "-f", h.keys_volume, check=False)
 
-
-def wait_until(probe, timeout=10, what="condition"):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = probe()
-        if last:
-            return last
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}; last: {last!r}")
 
 
 def test_password_from_passwd_logs_in_and_an_upload_lands_owned_by_the_site(host):

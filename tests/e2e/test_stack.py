@@ -16,26 +16,13 @@ import uuid
 
 import pytest
 
-from conftest import docker
+from conftest import askpass_environment, docker, wait_until
 from smtp_sink import SmtpSink, free_port
 
 REPO = pathlib.Path(__file__).resolve().parent.parent.parent
 ADMIN = "admin@hoster.test"
 ALPHA, BETA = 10001, 10002
 
-
-def wait_until(probe, timeout=60, what="condition"):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = probe()
-        except (OSError, subprocess.SubprocessError, AssertionError) as error:
-            last = error
-        if last and not isinstance(last, Exception):
-            return last
-        time.sleep(0.25)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}; last: {last!r}")
 
 
 class Stack:
@@ -97,22 +84,19 @@ class Stack:
     def new_password(self, site):
         sshd = self.container("sshd")
         wait_until(lambda: re.search(rf"^{site}\s", docker("exec", sshd, "sshd-chroot", "list").stdout, re.M),
-                   what=f"{site}'s login")
+                   timeout=60, what=f"{site}'s login")
         out = docker("exec", sshd, "sshd-chroot", "passwd", site).stdout
         self.passwords[site] = re.search(rf"New password for {site}: (\S+)", out).group(1)
         return self.passwords[site]
 
     def sftp(self, site, batch):
-        askpass = self.tmp / f"askpass-{uuid.uuid4().hex[:6]}"
-        askpass.write_text(f"#!/bin/sh\necho '{self.passwords[site]}'\n")
-        askpass.chmod(0o700)
         batch_file = self.tmp / f"batch-{uuid.uuid4().hex[:6]}"
         batch_file.write_text(batch)
         return subprocess.run(["sftp", "-o", "BatchMode=no", "-b", str(batch_file), "-P", str(self.ssh_port),
                                "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
                                "-o", "PreferredAuthentications=password", "-o", "PubkeyAuthentication=no",
                                f"{site}@127.0.0.1"], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
-                              env=dict(os.environ, SSH_ASKPASS=str(askpass), SSH_ASKPASS_REQUIRE="force", DISPLAY=":0"))
+                              env=askpass_environment(self.tmp, self.passwords[site]))
 
     def upload(self, site, name, content):
         local = self.tmp / f"upload-{uuid.uuid4().hex[:6]}"
@@ -172,8 +156,8 @@ def test_the_shared_stack_keeps_least_privilege(stack):
 
 
 def test_each_site_answers_at_its_own_host_through_the_proxy(stack):
-    wait_until(lambda: stack.status("alpha.test") == 200, what="alpha through the proxy")
-    wait_until(lambda: stack.status("beta.test") == 200, what="beta through the proxy")
+    wait_until(lambda: stack.status("alpha.test") == 200, what="alpha through the proxy", timeout=60)
+    wait_until(lambda: stack.status("beta.test") == 200, what="beta through the proxy", timeout=60)
     assert "alpha.test" in stack.get("alpha.test")[1]
     assert "alpha.test" in stack.get("www.alpha.test")[1], "aliases reach the site too"
     assert "beta.test" in stack.get("beta.test")[1]
@@ -182,7 +166,7 @@ def test_each_site_answers_at_its_own_host_through_the_proxy(stack):
 
 def test_a_webmaster_uploads_index_php_which_is_served_and_owned_by_the_site(stack):
     stack.upload("alpha", "html/index.php", "<?php echo 'php says ', 6 * 7, ' as ', posix_getuid();\n")
-    wait_until(lambda: stack.get("alpha.test", "/index.php")[1] == f"php says 42 as {ALPHA}", what="the uploaded page")
+    wait_until(lambda: stack.get("alpha.test", "/index.php")[1] == f"php says 42 as {ALPHA}", what="the uploaded page", timeout=60)
     uploaded = stack.root / "webvps" / "alpha" / "volumes" / "www" / "html" / "index.php"
     assert uploaded.stat().st_uid == ALPHA
     # Site A sees none of site B's files.
@@ -226,10 +210,10 @@ def test_a_bad_vhost_and_the_reload_flag_keep_the_site_up_and_say_why(stack):
 
 def test_stopping_a_site_gives_503_and_starting_it_again_restores_it(stack):
     stack.script("site.sh", "stop", "beta")
-    wait_until(lambda: stack.status("beta.test") == 503, what="503 for the stopped site")
+    wait_until(lambda: stack.status("beta.test") == 503, what="503 for the stopped site", timeout=60)
     assert stack.status("alpha.test") == 200
     stack.script("site.sh", "start", "beta")
-    wait_until(lambda: stack.status("beta.test") == 200, what="the site back")
+    wait_until(lambda: stack.status("beta.test") == 200, what="the site back", timeout=60)
 
 
 def test_250_mails_pause_the_site_and_alert_while_the_other_site_still_sends(stack):
@@ -260,7 +244,7 @@ def test_down_then_up_keeps_data_users_and_host_keys(stack):
     stack.env["WEBVPS_DEMO"] = "0"
     stack.script("up.sh")
     assert stack.host_key() == key, "the same host key after re-creation"
-    wait_until(lambda: stack.get("alpha.test", "/index.php")[1] == f"php says 42 as {ALPHA}", what="alpha's page after up")
+    wait_until(lambda: stack.get("alpha.test", "/index.php")[1] == f"php says 42 as {ALPHA}", what="alpha's page after up", timeout=60)
     assert stack.sftp("alpha", "ls html\n").returncode == 0, "the same password still works"
     status = docker("exec", stack.container("mailer"), "mailer", "status").stdout
     assert re.search(r"alpha.*paused", status), "the pause survived: " + status
