@@ -169,18 +169,6 @@ int RunServiceLoop(boost::asio::io_context& io, const CommonConfig& common, Stat
 
 namespace webvps {
 
-int ServeStatusUntilStopped(const ProgramContext& context, const Metrics& metrics, StatusServer::HealthCheck health) {
-  boost::asio::io_context io;
-  StatusServer status(metrics, std::move(health));
-  int code = RunServiceLoop(io, context.common, status, [&](int) { io.stop(); });
-  spdlog::info("stopped");
-  return code;
-}
-
-}  // namespace webvps
-
-namespace webvps {
-
 std::vector<std::string> CheckRegistryFile(const std::string& path) {
   auto registry = LoadRegistry(path);
   if (registry.ok()) return {};

@@ -66,14 +66,6 @@ int RunServiceLoop(boost::asio::io_context& io, const CommonConfig& common, Stat
 
 namespace webvps {
 
-/// The service loop of a program whose only work so far is to be observable: the status
-/// endpoint with `metrics` and `health`, until SIGTERM or SIGINT. Returns the exit code.
-int ServeStatusUntilStopped(const ProgramContext& context, const Metrics& metrics, StatusServer::HealthCheck health);
-
-}  // namespace webvps
-
-namespace webvps {
-
 /// For --check: the problems of the registry at `path`, one per entry; empty when it is valid.
 std::vector<std::string> CheckRegistryFile(const std::string& path);
 
