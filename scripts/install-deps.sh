@@ -12,11 +12,11 @@ packages=(
   nlohmann-json3-dev libgtest-dev libgmock-dev googletest clang-format
   # images: the base image is made locally where no registry answers
   debootstrap docker-compose
-  # integration and end-to-end tests
-  python3 python3-pytest curl openssh-client
+  # integration and end-to-end tests (aiosmtpd: the SMTP server the mail tests talk to)
+  python3 python3-pytest python3-aiosmtpd curl openssh-client
 )
 if [ "${1:-}" = --bench ]; then
-  packages+=(gnuplot-nox hyperfine nullmailer tini supervisor jailkit python3-aiosmtpd)
+  packages+=(gnuplot-nox hyperfine nullmailer tini supervisor jailkit)
 fi
 
 missing=()
