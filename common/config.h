@@ -21,6 +21,21 @@ namespace webvps {
 /// Splits "a, b ,,c" at `separator` into trimmed, non-empty items: ["a", "b", "c"].
 std::vector<std::string> SplitList(std::string_view text, char separator = ',');
 
+/// The items joined with `separator` ("a, b").
+template <typename Items>
+std::string JoinList(const Items& items, std::string_view separator = ", ") {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += separator;
+    out += item;
+  }
+  return out;
+}
+
+/// The lines of `text` without their line feeds, empty ones included (line numbers are their
+/// index + 1); a final line feed does not start another line.
+std::vector<std::string_view> SplitLines(std::string_view text);
+
 /// Parses "250ms", "90s", "2m", "1h", "7d" or a plain number of seconds ("120").
 Result<std::chrono::milliseconds> ParseDuration(std::string_view text);
 

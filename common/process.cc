@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -56,6 +57,7 @@ Result<pid_t> Spawn(const SpawnOptions& options) {
     for (int signal = 1; signal < NSIG; ++signal) ::signal(signal, SIG_DFL);
     int failure = 0;
     if (options.output_fd >= 0 && (::dup2(options.output_fd, 1) < 0 || ::dup2(options.output_fd, 2) < 0)) failure = errno;
+    if (!failure && options.input_fd >= 0 && ::dup2(options.input_fd, 0) < 0) failure = errno;
     if (!failure && options.new_session && ::setsid() < 0) failure = errno;
     if (!failure && options.gid && (::setgroups(0, nullptr) != 0 || ::setgid(*options.gid) != 0)) failure = errno;
     if (!failure && options.uid && ::setuid(*options.uid) != 0) failure = errno;
@@ -83,10 +85,11 @@ Result<pid_t> Spawn(const SpawnOptions& options) {
   return pid;
 }
 
-Result<CapturedRun> RunAndCapture(SpawnOptions options, size_t max_output) {
+Result<CapturedRun> RunAndCapture(SpawnOptions options, size_t max_output, std::optional<std::chrono::milliseconds> timeout) {
   int output[2];
   if (::pipe2(output, O_CLOEXEC) != 0) return Error::FromErrno("run " + options.argv.at(0) + ": pipe");
   options.output_fd = output[1];
+  if (timeout) options.new_session = true;  // its whole process group can then be killed
   auto pid = Spawn(options);
   ::close(output[1]);
   if (!pid.ok()) {
@@ -94,8 +97,21 @@ Result<CapturedRun> RunAndCapture(SpawnOptions options, size_t max_output) {
     return pid.error();
   }
   CapturedRun run;
+  auto deadline = std::chrono::steady_clock::now() + timeout.value_or(std::chrono::milliseconds(0));
   char buffer[4096];
   while (true) {
+    if (timeout) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+      struct pollfd wait {output[0], POLLIN, 0};
+      int ready = left > 0 ? ::poll(&wait, 1, static_cast<int>(left)) : 0;
+      if (ready < 0 && errno == EINTR) continue;
+      if (ready == 0) {
+        // The leader may be gone while a child it left holds the pipe: the group goes.
+        ::kill(-*pid, SIGKILL);
+        run.timed_out = true;
+        break;
+      }
+    }
     ssize_t got = ::read(output[0], buffer, sizeof buffer);
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) break;
@@ -106,6 +122,7 @@ Result<CapturedRun> RunAndCapture(SpawnOptions options, size_t max_output) {
   auto status = WaitFor(*pid);
   if (!status.ok()) return status.error();
   run.status = *status;
+  if (run.timed_out) run.output += "(stopped after " + std::to_string(timeout->count()) + " ms: it took too long)\n";
   return run;
 }
 

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +38,7 @@ struct SpawnOptions {
   std::string working_directory;                        ///< empty: inherit
   bool new_session = false;                             ///< setsid(): own process group
   int output_fd = -1;                                   ///< when set: the child's stdout and stderr
+  int input_fd = -1;                                    ///< when set: the child's stdin
 };
 
 /// Starts a child; fails with exec's error if the program cannot be run.
@@ -45,9 +47,13 @@ Result<pid_t> Spawn(const SpawnOptions& options);
 struct CapturedRun {
   ExitStatus status;
   std::string output;  ///< stdout and stderr together, cut at max_output bytes
+  bool timed_out = false;  ///< killed (its whole process group) at the time limit
 };
-/// Runs a command to its end and captures its output (a config test, openssl).
-Result<CapturedRun> RunAndCapture(SpawnOptions options, size_t max_output = 64 * 1024);
+/// Runs a command to its end and captures its output (a config test, openssl). With a
+/// `timeout`, the command runs in a session of its own and the whole process group is killed
+/// when the time is up (a config test blocked on a FIFO the site planted ends there).
+Result<CapturedRun> RunAndCapture(SpawnOptions options, size_t max_output = 64 * 1024,
+                                  std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
 /// The current environment with `overrides` ("KEY=VALUE") replacing or adding entries.
 std::vector<std::string> EnvironmentWith(const std::vector<std::string>& overrides);

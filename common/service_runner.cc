@@ -62,7 +62,7 @@ void ServiceRunner::Reap() {
       if (supervisor_.PidOf(spec.name) == child.pid) service = spec.name;
     }
     if (service.empty()) {
-      metrics_.Add(Metric("_orphans_reaped_total"));
+      if (!hooks_.other_child || !hooks_.other_child(child.pid, child.status)) metrics_.Add(Metric("_orphans_reaped_total"));
       continue;
     }
     spdlog::info("{} (pid {}) {}", service, child.pid, child.status.ToString());

@@ -36,6 +36,9 @@ class ServiceRunner {
     std::function<void()> changed;
     /// Every service has ended, after Stop() or when a main service ended for good.
     std::function<void(int exit_code)> finished;
+    /// A child that is no service ended (one the program started itself, such as a cron job):
+    /// true when the program knew it, else it is counted as a reaped orphan.
+    std::function<bool(pid_t pid, const ExitStatus& status)> other_child;
   };
 
   /// Metrics, under `metric_prefix` ("webvps_proxy"): _service_up{service},

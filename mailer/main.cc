@@ -1,8 +1,10 @@
 // mailer: relays the mail every site queues, over SMTP, with a per-site rate limit. With a
 // command (status, hold SITE, resume SITE) it talks to the running mailer instead.
 #include <malloc.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <iostream>
 #include <spdlog/spdlog.h>
@@ -11,6 +13,7 @@
 #include "mailer/mailer_service.h"
 #include "mailer/settings.h"
 #include "mailer/transport.h"
+#include "atomic_file.h"
 #include "program.h"
 #include "registry.h"
 
@@ -23,6 +26,24 @@ std::optional<std::string> MailerSmtpVariable() {
   const char* value = std::getenv("MAILER_SMTP");
   if (value == nullptr || *value == '\0') return std::nullopt;
   return std::string(value);
+}
+
+// MAILER_SMTP_FILE: the same value in a file (a secret mounted read-only), so that the relay's
+// password is never in the container's environment, which `docker inspect` shows. A missing
+// file means no relay; MAILER_SMTP, when set, wins.
+bool LoadMailerSmtpFile() {
+  const char* path = std::getenv("MAILER_SMTP_FILE");
+  if (path == nullptr || *path == '\0' || MailerSmtpVariable()) return true;
+  struct stat info {};
+  if (::stat(path, &info) != 0 && errno == ENOENT) return true;
+  auto content = ReadFile(path);
+  if (!content.ok()) {
+    std::cerr << "mailer: MAILER_SMTP_FILE: " << content.error().message() << "\n";
+    return false;
+  }
+  while (!content->empty() && (content->back() == '\n' || content->back() == '\r')) content->pop_back();
+  ::setenv("MAILER_SMTP", content->c_str(), 1);
+  return true;
 }
 
 class Mailer final : public ProgramHooks {
@@ -108,8 +129,10 @@ int main(int argc, char** argv) {
           "retry.give_up_after, smtp.host, smtp.port, smtp.tls (none|starttls), smtp.user,\n"
           "smtp.password_file, smtp.ca_file, smtp.helo, smtp.timeout, smtp.sessions,\n"
           "smtp.messages_per_session, status.address, log.level, log.format.\n"
-          "MAILER_SMTP=host:port:user:password:no|ssl:no|starttls overrides smtp.*.\n",
+          "MAILER_SMTP=host:port:user:password:no|ssl:no|starttls overrides smtp.*; MAILER_SMTP_FILE names a file\n"
+          "holding that value instead (kept out of the container's environment).\n",
   };
+  if (!LoadMailerSmtpFile()) return 2;
   Mailer program;
   return RunProgram(spec, argc, argv, program);
 }

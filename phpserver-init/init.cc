@@ -44,7 +44,8 @@ Init::Init(boost::asio::io_context& io, std::vector<ServiceSpec> services, SiteE
       runner_(io, std::move(services), options.stop_deadline, metrics, "webvps_init", RunnerHooks()),
       timer_(io),
       inotify_(io),
-      flags_(options.flag_quiet, options.flag_max_delay) {
+      flags_(options.flag_quiet, options.flag_max_delay),
+      cron_(io, options.cron, metrics) {
   metrics_.DescribeCounter("webvps_init_reloads_total", "Reload requests by result: done, refused (config test failed), failed_late (the service died).");
   metrics_.DescribeGauge("webvps_init_reload_seconds", "Time from the flag to the reload signal, last reload.");
 }
@@ -73,6 +74,7 @@ ServiceRunner::Hooks Init::RunnerHooks() {
     healthy_ = healthy;
     ArmTimer();
   };
+  hooks.other_child = [this](pid_t pid, const ExitStatus& status) { return cron_.Reaped(pid, status); };
   hooks.finished = [this](int exit_code) {
     exit_code_ = exit_code;
     spdlog::info("exiting with status {}", exit_code);
@@ -104,13 +106,14 @@ int Init::Run() {
       spdlog::error("{} config test failed at start; details in {}", reloadable->name, paths_.reload_error_file());
       std::string report = "The configuration failed its test at start:\n" + *problem;
       FallBack(report);
-      if (Status status = WriteSiteFile(site_, paths_.reload_error_file(), report); !status.ok()) {
+      if (Status status = WriteSiteFile(paths_.reload_error_file(), report); !status.ok()) {
         spdlog::error("{}", status.ToString());
       }
     } else {
       SaveLastGood();
     }
   }
+  LoadCrontab();
   runner_.Start();
   CheckFlagsPresent();
   ArmTimer();
@@ -133,6 +136,7 @@ void Init::OnSignal(int signal) {
     case SIGINT:
     case SIGQUIT:
       spdlog::info("received SIG{}: stopping the services (deadline {} ms)", SignalName(signal), options_.stop_deadline.count());
+      cron_.Stop();
       runner_.Stop();
       break;
     case SIGHUP:
@@ -158,7 +162,7 @@ void Init::OnServiceExited(const std::string& service, const ExitStatus& status)
     std::string report = service + " stopped during the reload (" + status.ToString() + ").\n";
     FallBack(report);
     report += "Its error log ends with:\n" + LastLines(paths_.site_dir + "/logs/error.log", 20);
-    if (Status written = WriteSiteFile(site_, paths_.reload_error_file(), report); !written.ok()) spdlog::error("{}", written.ToString());
+    if (Status written = WriteSiteFile(paths_.reload_error_file(), report); !written.ok()) spdlog::error("{}", written.ToString());
     spdlog::error("{} died during the reload; restarting it on the fallback {}", service, fallback_define_);
   }
 }
@@ -192,23 +196,45 @@ void Init::OnInotify(const InotifyEvent& event) {
   if (event.overflowed()) {
     CheckFlagsPresent();
   } else if (event.watch == conf_watch_ && (event.mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF))) {
-    // The webmaster removed or replaced conf/: watch the new one.
+    // The webmaster removed or replaced conf/: watch the new one (the init is the site's uid).
     spdlog::warn("{} was removed or moved; watching it again", paths_.conf_dir());
     inotify_.Unwatch(conf_watch_);
+    conf_watch_ = -1;
     ::mkdir(paths_.conf_dir().c_str(), 0755);
-    ::lchown(paths_.conf_dir().c_str(), static_cast<uid_t>(site_.worker_uid), static_cast<gid_t>(site_.worker_uid));
     WatchConf();
     CheckFlagsPresent();
+    LoadCrontab();
   } else if (event.name == kReloadFlag && !(event.mask & (IN_DELETE | IN_MOVED_FROM))) {
     flags_.Seen(FlagKind::kReload, Now());
   } else if (event.name == kRestartFlag && !(event.mask & (IN_DELETE | IN_MOVED_FROM))) {
     flags_.Seen(FlagKind::kRestart, Now());
   } else if (event.name == kCrontab && (event.mask & (IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM))) {
-    auto result = InstallSiteCrontab(site_, paths_);
-    if (result.ok()) spdlog::info("{}", *result);
-    else spdlog::warn("{}", result.error().message());
+    LoadCrontab();
   }
   ArmTimer();
+}
+
+void Init::LoadCrontab() {
+  std::string path = paths_.crontab();
+  if (!fs::exists(fs::symlink_status(path))) {
+    if (cron_.jobs() > 0) spdlog::info("conf/crontab is gone: no cron jobs");
+    cron_.Clear();
+    ::unlink(paths_.crontab_error_file().c_str());
+    return;
+  }
+  auto text = ReadSiteControlledFile(path, 64 * 1024);
+  Result<CronTable> table = text.ok() ? ParseCronTable(*text, "conf/crontab") : Result<CronTable>(text.error());
+  if (!table.ok()) {
+    std::string report = "conf/crontab was refused; " +
+                         std::string(cron_.jobs() > 0 ? "the jobs loaded before it keep running" : "no cron job runs") +
+                         ":\n" + table.error().message() + "\n";
+    if (Status written = WriteSiteFile(paths_.crontab_error_file(), report); !written.ok()) spdlog::error("{}", written.ToString());
+    spdlog::warn("conf/crontab refused (details in conf/crontab.error): {}", table.error().message());
+    return;
+  }
+  ::unlink(paths_.crontab_error_file().c_str());
+  spdlog::info("conf/crontab: {} jobs", table->jobs.size());
+  cron_.SetTable(std::move(*table));
 }
 
 void Init::ArmTimer() {
@@ -245,7 +271,7 @@ void Init::OnTimer() {
 std::optional<std::string> Init::TestConfig() {
   const ServiceSpec* spec = ReloadableService();
   if (!spec || spec->config_test.empty()) return std::nullopt;
-  auto run = RunAndCapture({.argv = {"/bin/sh", "-c", spec->config_test}});
+  auto run = RunAndCapture({.argv = {"/bin/sh", "-c", spec->config_test}}, 64 * 1024, options_.config_test_timeout);
   if (!run.ok()) return run.error().message() + "\n";
   if (run->status.Succeeded()) return std::nullopt;
   return "$ " + spec->config_test + "\n" + run->output + "(" + run->status.ToString() + ")\n";
@@ -300,7 +326,7 @@ void Init::HandleFlag(FlagKind kind) {
   }
   if (auto problem = TestConfig()) {
     metrics_.Add("webvps_init_reloads_total", {{"result", "refused"}});
-    if (Status status = WriteSiteFile(site_, paths_.reload_error_file(), *problem); !status.ok()) spdlog::error("{}", status.ToString());
+    if (Status status = WriteSiteFile(paths_.reload_error_file(), *problem); !status.ok()) spdlog::error("{}", status.ToString());
     spdlog::warn("conf/{}: refused, the config test failed; {} keeps its current configuration; details in conf/apache2.reload.error",
                  flag, spec->name);
     return;

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "cron_runner.h"
 #include "flag_coalescer.h"
 #include "inotify.h"
 #include "metrics.h"
@@ -24,6 +25,8 @@ struct InitOptions {
   std::chrono::milliseconds flag_max_delay{200};
   std::chrono::milliseconds late_failure_window{5000};  ///< a reloaded service dying this soon failed the reload
   std::string last_good_dir = "/var/lib/webvps/apache2-good";  ///< copies of the last vhosts that passed the test
+  std::chrono::milliseconds config_test_timeout{10'000};  ///< a test blocked on a FIFO the site planted ends here
+  CronRunnerOptions cron;
 };
 
 class Init {
@@ -48,6 +51,9 @@ class Init {
   /// The flag in conf/ now, restart first; nullopt when there is none.
   std::optional<FlagKind> FlagOnDisk() const;
   void CheckFlagsPresent();
+  /// (Re)loads conf/crontab into the cron; a bad one keeps the last good table and says why in
+  /// conf/crontab.error.
+  void LoadCrontab();
   void ArmTimer();
   void OnTimer();
   void HandleFlag(FlagKind kind);
@@ -75,6 +81,7 @@ class Init {
   InotifyWatcher inotify_;
   int conf_watch_ = -1;
   FlagCoalescer flags_;
+  CronRunner cron_;
   std::optional<TimePoint> last_reload_at_;
   /// How the reloadable service is started: on the site's vhosts (""), on the last good ones
   /// ("-DWEBVPS_LAST_GOOD"), or on none ("-DWEBVPS_SAFE_MODE") when no configuration passed.

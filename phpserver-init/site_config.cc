@@ -117,14 +117,17 @@ std::string RenderDefaultVhost(const SiteEnvironment& site, const std::string& s
   return text;
 }
 
-std::string RenderPhpIni(const SiteEnvironment& site) {
+std::string RenderPhpIni(const SiteEnvironment& site, const std::string& sessions_dir) {
   return "; Written by phpserver-init from the container's environment.\n"
          "date.timezone = " + site.php_time_zone + "\n"
          "memory_limit = " + site.php_memory_limit + "\n"
          "upload_max_filesize = " + site.php_upload_max_filesize + "\n"
          "post_max_size = " + site.php_post_max_size + "\n"
          "expose_php = Off\n"
-         "sendmail_path = /usr/sbin/sendmail -t -i\n";
+         "sendmail_path = /usr/sbin/sendmail -t -i\n"
+         "session.save_path = \"" + sessions_dir + "\"\n"
+         "session.gc_probability = 1\n"
+         "session.gc_divisor = 1000\n";
 }
 
 Result<std::string> RemapAccount(const std::string& text, const std::string& user, int id, bool is_passwd) {

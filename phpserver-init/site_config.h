@@ -31,8 +31,9 @@ Result<SiteEnvironment> ReadSiteEnvironment(const EnvironmentLookup& environment
 std::string RenderDefaultVhost(const SiteEnvironment& site, const std::string& site_dir,
                                const std::string& certificate_base);
 
-/// PHP settings for conf.d (apache2 and cli).
-std::string RenderPhpIni(const SiteEnvironment& site);
+/// PHP settings for conf.d (apache2 and cli). Sessions go to `sessions_dir`, owned by the site's
+/// uid, and PHP collects them itself (Debian leaves that to a root cron job, which no longer runs).
+std::string RenderPhpIni(const SiteEnvironment& site, const std::string& sessions_dir = "/var/lib/php/sessions");
 
 /// /etc/passwd or /etc/group text with `user`'s uid (and, in passwd, gid) set to `id`.
 Result<std::string> RemapAccount(const std::string& text, const std::string& user, int id, bool is_passwd);

@@ -1,5 +1,7 @@
 #include "container.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <charconv>
 #include <nlohmann/json.hpp>
@@ -96,6 +98,44 @@ std::string ContainerIdFromMountInfo(std::string_view mountinfo) {
     }
   }
   return "";
+}
+
+Result<std::vector<std::string>> ParseNetworkSubnets(std::string_view text) {
+  Json json = Json::parse(text, nullptr, false);
+  if (json.is_discarded() || !json.is_object()) return Error("network inspect: not a JSON object");
+  std::vector<std::string> subnets;
+  const Json* ipam = ObjectAt(json, "IPAM");
+  if (ipam == nullptr) return subnets;
+  auto config = ipam->find("Config");
+  if (config == ipam->end() || !config->is_array()) return subnets;
+  for (const auto& entry : *config) {
+    std::string subnet = StringAt(entry, "Subnet");
+    size_t slash = subnet.find('/');
+    if (slash == std::string::npos || slash + 1 >= subnet.size() || subnet.size() > 64) continue;
+    std::string address = subnet.substr(0, slash);
+    std::string prefix = subnet.substr(slash + 1);
+    if (prefix.find_first_not_of("0123456789") != std::string::npos || prefix.size() > 3) continue;
+    unsigned char buffer[16];
+    bool v4 = ::inet_pton(AF_INET, address.c_str(), buffer) == 1;
+    bool v6 = !v4 && ::inet_pton(AF_INET6, address.c_str(), buffer) == 1;
+    int bits = std::stoi(prefix);
+    if ((v4 && bits <= 32) || (v6 && bits <= 128)) subnets.push_back(subnet);
+  }
+  return subnets;
+}
+
+std::string ChooseNginxContainer(const std::vector<ContainerInfo>& labelled, const std::map<std::string, std::string>& own_labels) {
+  if (labelled.size() == 1) return labelled.front().id;
+  auto project = own_labels.find("com.docker.compose.project");
+  if (project == own_labels.end()) return "";
+  std::string chosen;
+  for (const auto& container : labelled) {
+    auto theirs = container.labels.find("com.docker.compose.project");
+    if (theirs == container.labels.end() || theirs->second != project->second) continue;
+    if (!chosen.empty()) return "";  // two in the same project: no guess
+    chosen = container.id;
+  }
+  return chosen;
 }
 
 Result<std::string> ParseApiVersion(std::string_view text) {

@@ -43,6 +43,15 @@ Result<std::vector<std::string>> ParseContainerList(std::string_view json);
 /// when not found (not in a Docker container, or an engine that lays files out otherwise).
 std::string ContainerIdFromMountInfo(std::string_view mountinfo);
 
+/// The subnets of a network, from GET /networks/{id} (IPAM.Config[].Subnet); entries that are not
+/// an IPv4 or IPv6 address with a prefix length are left out.
+Result<std::vector<std::string>> ParseNetworkSubnets(std::string_view json);
+
+/// Of the running containers labelled webvps.proxy.role=nginx, the one a split-mode proxy-gen
+/// works with: the only one, or, when several stacks run on one host, the one of proxy-gen's own
+/// compose project (`own_labels`: its own container's). Empty when it cannot tell.
+std::string ChooseNginxContainer(const std::vector<ContainerInfo>& labelled, const std::map<std::string, std::string>& own_labels);
+
 /// The API version a daemon speaks, from GET /version ("ApiVersion"), e.g. "1.41".
 Result<std::string> ParseApiVersion(std::string_view json);
 

@@ -113,6 +113,15 @@ Result<std::vector<std::string>> DockerApi::ListRunning(const std::string& label
   return ParseContainerList(response->body);
 }
 
+Result<std::vector<std::string>> DockerApi::NetworkSubnets(const std::string& name) {
+  auto response = Call("GET", "/networks/" + UrlEncode(name));
+  if (!response.ok()) return response.error();
+  if (response->status != 200) return Error("docker network inspect " + name + ": HTTP " + std::to_string(response->status));
+  auto subnets = ParseNetworkSubnets(response->body);
+  if (!subnets.ok()) return subnets.error().Wrap("docker network inspect " + name);
+  return subnets;
+}
+
 Status DockerApi::Signal(const std::string& id, const std::string& signal) {
   auto response = Call("POST", "/containers/" + UrlEncode(id) + "/kill?signal=" + signal);
   if (!response.ok()) return response.error();

@@ -48,6 +48,8 @@ class DockerApi {
   Result<std::optional<ContainerInfo>> Inspect(const std::string& id_or_name);
   /// The ids of the running containers; with `label` ("key=value") only those carrying it.
   Result<std::vector<std::string>> ListRunning(const std::string& label = "");
+  /// GET /networks/{name}: its subnets (see ParseNetworkSubnets).
+  Result<std::vector<std::string>> NetworkSubnets(const std::string& name);
   /// POST /containers/{id}/kill?signal=<signal>: nginx's reload in split mode.
   Status Signal(const std::string& id, const std::string& signal);
   /// The /events target: container and network events proxy-gen acts on.

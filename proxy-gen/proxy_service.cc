@@ -237,7 +237,16 @@ void ProxyService::FindAnchor() {
   } else if (!settings_.nginx_container.empty()) {
     wanted = settings_.nginx_container;
   } else if (auto labelled = docker_.ListRunning(std::string(kNginxRoleLabel) + "=nginx"); labelled.ok() && !labelled->empty()) {
-    wanted = labelled->front();
+    // Several stacks on one host: the nginx of proxy-gen's own compose project.
+    std::vector<ContainerInfo> candidates;
+    for (const auto& id : *labelled) {
+      if (auto info = docker_.Inspect(id); info.ok() && *info) candidates.push_back(std::move(**info));
+    }
+    std::map<std::string, std::string> own_labels;
+    if (std::string own = OwnContainerHint(); !own.empty()) {
+      if (auto info = docker_.Inspect(own); info.ok() && *info) own_labels = (*info)->labels;
+    }
+    wanted = ChooseNginxContainer(candidates, own_labels);
   }
   std::optional<ContainerInfo> anchor;
   if (!wanted.empty()) {
@@ -270,6 +279,15 @@ void ProxyService::FindAnchor() {
     }
     anchor_id_.clear();
   }
+  // NETWORK_ACCESS=internal never admits these: every site's container is on them.
+  std::vector<std::string> subnets;
+  for (const auto& network : networks) {
+    auto found = docker_.NetworkSubnets(network);
+    if (found.ok()) subnets.insert(subnets.end(), found->begin(), found->end());
+    else spdlog::warn("{}; NETWORK_ACCESS=internal may admit that network", found.error().message());
+  }
+  std::sort(subnets.begin(), subnets.end());
+  proxy_subnets_ = std::move(subnets);
   proxy_networks_ = std::move(networks);
 }
 
@@ -379,6 +397,7 @@ void ProxyService::ApplyNow() {
   input.render.https_port = settings_.https_port;
   input.render.default_host = settings_.default_host;
   input.render.ipv6 = settings_.ipv6;
+  input.render.internal_deny = proxy_subnets_;
   input.files_changed = files_changed_;
   files_changed_ = false;
   ApplyOutcome outcome = applier_.Apply(input);

@@ -88,6 +88,7 @@ class ProxyService {
   bool files_changed_ = false;                       ///< a certificate or vhost.d file changed
   std::string anchor_id_;                            ///< whose networks count: own container, or nginx's
   std::set<std::string> proxy_networks_;
+  std::vector<std::string> proxy_subnets_;  ///< of proxy_networks_: never internal
   bool anchor_warned_ = false;
   std::map<int, std::string> file_watches_;          ///< inotify watch -> directory
   std::chrono::milliseconds reconnect_delay_{250};

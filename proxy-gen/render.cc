@@ -35,8 +35,9 @@ void RenderLocation(std::ostringstream& out, const VirtualHost& host, const Loca
                     const RenderOptions& options) {
   out << "    location " << location.path << " {\n";
   if (location.network_access == "internal") {
-    out << "        allow 127.0.0.0/8;\n        allow 10.0.0.0/8;\n        allow 172.16.0.0/12;\n        allow 192.168.0.0/16;\n"
-           "        allow ::1;\n        allow fc00::/7;\n        allow fe80::/10;\n        deny all;\n";
+    // Checked where they were read (ParseNetworkSubnets): addresses with a prefix length only.
+    for (const auto& subnet : options.internal_deny) out << "        deny " << subnet << ";  # a proxy network: other sites\n";
+    out << "        include " << options.network_internal << ";\n";
   }
   const std::string target = location.upstream + location.dest;
   if (location.proto == "uwsgi") {

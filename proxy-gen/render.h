@@ -6,6 +6,7 @@
 
 #include <set>
 #include <string>
+#include <vector>
 
 #include "proxy-gen/routing.h"
 
@@ -26,6 +27,11 @@ struct RenderOptions {
   int https_port = 443;
   std::string default_host;  ///< DEFAULT_HOST: answers unknown hosts on HTTP instead of the 503
   bool ipv6 = false;         ///< also listen on [::] (only where the container has IPv6)
+  /// NETWORK_ACCESS=internal: who counts as internal (nginx-proxy's file, replaceable)...
+  std::string network_internal = "/etc/nginx/network_internal.conf";
+  /// ... never the subnets of the networks the proxy serves sites on: every site's container is
+  /// there, and so is the gateway through which Docker's userland proxy brings any connection.
+  std::vector<std::string> internal_deny;
 };
 
 /// Reads the three directories (a missing one is empty). Only names that pass the grammars are

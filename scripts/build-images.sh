@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the webvps images: the base image if missing, the builder (compiles every program
-# once), then webvps/proxy, webvps/sshd, webvps/mailer and webvps/phpserver from it, and
-# webvps/mariadb (the lamp variant's database, Debian's MariaDB).
-#   scripts/build-images.sh [NAME...]    default: proxy, sshd, mailer, phpserver and mariadb
+# once), then webvps/proxy, webvps/sshd, webvps/mailer, webvps/phpserver and webvps/admin from
+# it, and webvps/mariadb (the lamp variant's database, Debian's MariaDB).
+#   scripts/build-images.sh [NAME...]    default: all of them
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,7 +10,7 @@ command -v docker >/dev/null || { echo "build-images: docker is not installed" >
 docker info >/dev/null 2>&1 || { echo "build-images: the Docker engine is not reachable (is dockerd running?)" >&2; exit 1; }
 
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(proxy sshd mailer phpserver mariadb)
+[ ${#names[@]} -gt 0 ] || names=(proxy sshd mailer phpserver admin mariadb)
 
 # The legacy builder resolves a local-only base image without a registry; BuildKit (when
 # installed) does too with the docker driver. Either works; keep output quiet in CI.

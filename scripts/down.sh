@@ -21,4 +21,5 @@ for project in $projects; do
   fi
 done
 scripts/stack.sh down
+release_sites_mount
 say "stopped; the data is kept in $WEBVPS_ROOT"

@@ -3,6 +3,8 @@
 
 WEBVPS_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export WEBVPS_ROOT=${WEBVPS_ROOT:-$WEBVPS_REPO/data}
+# Docker mounts need it absolute.
+WEBVPS_ROOT=$(realpath -m -- "$WEBVPS_ROOT")
 export WEBVPS_PROJECT=${WEBVPS_PROJECT:-webvps}
 export WEBVPS_PROXY_NETWORK=${WEBVPS_PROXY_NETWORK:-webvps-proxy}
 export WEBVPS_SITE_PREFIX=${WEBVPS_SITE_PREFIX:-webvps-site-}  # a site's compose project: <prefix><name>
@@ -25,8 +27,17 @@ stack_compose() { compose -f "$WEBVPS_REPO/compose/docker-compose.yml" -p "$WEBV
 # The running container of a shared service ("sshd"), or nothing.
 service_container() { stack_compose ps -q "$1" 2>/dev/null | head -n 1; }
 
+# The admin tool (admin/, in webvps/admin): the one reader and writer of the site registry, the
+# record of site ids and the sites' directories. It runs with the data root at /data, on no
+# network, with only the capabilities it needs to own and hand out files.
+admin() {
+  docker run --rm --network none --cap-drop ALL --cap-add CHOWN --cap-add DAC_OVERRIDE --cap-add FOWNER \
+    --security-opt no-new-privileges:true -v "$WEBVPS_ROOT:/data" webvps/admin \
+    webvps --host-root "$WEBVPS_ROOT" --proxy-network "$WEBVPS_PROXY_NETWORK" "$@"
+}
+
 # The names of the sites in the registry, one per line.
-registry_sites() { [ -f "$REGISTRY" ] && sed -n 's/^  - name: \([a-z][a-z0-9-]*\)$/\1/p' "$REGISTRY"; }
+registry_sites() { [ -f "$REGISTRY" ] && admin site names; }
 
 valid_site_name() { [[ $1 =~ ^[a-z][a-z0-9-]{0,31}$ ]]; }
 valid_host() {
@@ -36,22 +47,38 @@ valid_email() { [[ $1 =~ ^[A-Za-z0-9.!#\$%\&\'*+/=?^_\`{|}~-]{1,64}@[a-z0-9.-]{1
 
 # Directories the stack needs under WEBVPS_ROOT, and a registry if there is none.
 prepare_root() {
-  local admin=${WEBVPS_ADMIN_EMAIL:-admin@localhost}
-  valid_email "$admin" || die "WEBVPS_ADMIN_EMAIL: '$admin' is not an e-mail address"
+  local admin_email=${WEBVPS_ADMIN_EMAIL:-admin@localhost}
+  valid_email "$admin_email" || die "WEBVPS_ADMIN_EMAIL: '$admin_email' is not an e-mail address"
   mkdir -p "$WEBVPS_ROOT"/{certs,vhost.d,htpasswd,webvps,sshd-keys,mailer,secrets}
   # OpenSSH's rule for the jails' path: root's and not writable by others, from / down.
   chown root:root "$WEBVPS_ROOT" "$SITES_DIR"
   chmod 0755 "$WEBVPS_ROOT" "$SITES_DIR"
   chmod 0700 "$WEBVPS_ROOT/sshd-keys" "$WEBVPS_ROOT/secrets"
-  if [ ! -f "$REGISTRY" ]; then
-    printf '%s\n' "# The site registry (docs/registry.md); scripts/site.sh adds and removes sites." \
-      "admin_email: $admin" "sites: []" >"$REGISTRY"
-    chmod 0600 "$REGISTRY"
-    say "created $REGISTRY"
+  admin init --admin-email "$admin_email"
+  secure_sites_mount
+}
+
+# The sites' files are mounted nosuid,nodev wherever a shared container mounts them (sshd, the
+# mailer): the sites directory becomes a bind mount of itself with those flags, which every bind
+# mount of it, Docker's included, inherits. After a reboot `make up` makes it again; an
+# /etc/fstab line keeps it from boot on (docs/security.md).
+secure_sites_mount() {
+  local options
+  options=$(findmnt -n -M "$SITES_DIR" -o VFS-OPTIONS 2>/dev/null || true)
+  if [[ ,$options, == *,nosuid,* && ,$options, == *,nodev,* ]]; then return 0; fi
+  if [ -z "$options" ]; then
+    mount --bind "$SITES_DIR" "$SITES_DIR" || die "cannot bind-mount $SITES_DIR onto itself (root is needed)"
+    touch "$WEBVPS_ROOT/.sites-mount"
+  fi
+  mount -o remount,bind,nosuid,nodev "$SITES_DIR" || die "cannot make $SITES_DIR nosuid,nodev"
+  say "$SITES_DIR is mounted nosuid,nodev"
+}
+
+release_sites_mount() {
+  if [ -f "$WEBVPS_ROOT/.sites-mount" ] && mountpoint -q "$SITES_DIR"; then
+    umount "$SITES_DIR" && rm -f "$WEBVPS_ROOT/.sites-mount"
   fi
 }
 
-# Validates the registry with the real parser (the sshd image's --check), as the programs will.
-check_registry() {
-  docker run --rm --network none -v "$SITES_DIR:/home:ro" webvps/sshd sshd-chroot --check >/dev/null 2>"$1"
-}
+# Validates the registry with the one parser every program uses.
+check_registry() { admin registry check >/dev/null 2>"$1"; }

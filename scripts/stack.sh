@@ -8,10 +8,22 @@ source "$(dirname "$0")/lib.sh"
 
 case "${1:-}" in
   up)
-    for image in proxy sshd mailer phpserver; do
+    for image in proxy sshd mailer phpserver admin; do
       docker image inspect "webvps/$image" >/dev/null 2>&1 || die "image webvps/$image is missing: run \`make images\`"
     done
     prepare_root
+    # The relay's settings, password included, go to a root-only file the mailer reads, never
+    # into the container's environment (which `docker inspect` shows). MAILER_SMTP= (empty)
+    # forgets them: mail goes to the local outbox again.
+    if [ -n "${MAILER_SMTP+set}" ]; then
+      if [ -n "$MAILER_SMTP" ]; then
+        (umask 077 && printf '%s\n' "$MAILER_SMTP" >"$WEBVPS_ROOT/secrets/mailer-smtp.new") &&
+          mv "$WEBVPS_ROOT/secrets/mailer-smtp.new" "$WEBVPS_ROOT/secrets/mailer-smtp"
+      else
+        rm -f "$WEBVPS_ROOT/secrets/mailer-smtp"
+      fi
+    fi
+    unset MAILER_SMTP
     stack_compose up -d --remove-orphans
     say "waiting for the shared services to be healthy"
     for service in proxy sshd mailer; do

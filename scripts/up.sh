@@ -9,12 +9,13 @@ source scripts/lib.sh
 
 scripts/stack.sh up
 # Every site made before starts again (they also restart by themselves after a reboot).
-while read -r name; do
-  [ "$name" != demo ] && [ -f "$SITES_DIR/$name/site.env" ] && scripts/site.sh start "$name"
-done < <(registry_sites)
+sites=$(registry_sites)
+for name in $sites; do
+  if [ "$name" != demo ] && [ -f "$SITES_DIR/$name/site.env" ]; then scripts/site.sh start "$name"; fi
+done
 if [ "${WEBVPS_DEMO:-1}" = 0 ]; then exit 0; fi
 
-if grep -qE '^  - name: demo$' "$REGISTRY"; then
+if grep -qx demo <<<"$sites"; then
   scripts/site.sh start demo
   password_note="(its password was printed when the demo was made; a new one: docker exec $(docker inspect -f '{{.Name}}' "$(service_container sshd)" | tr -d /) sshd-chroot passwd demo)"
 else

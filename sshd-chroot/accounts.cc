@@ -94,7 +94,8 @@ AccountsPlan PlanAccounts(const AccountFiles& base, const std::vector<SiteUser>&
       continue;
     }
     bool shell = user.access == SshAccess::kShell;
-    plan.files.passwd += user.name + ":x:" + uid + ":" + uid + ":webvps site " + user.name + ":/:" + (shell ? kShell : kSftpShell) + "\n";
+    plan.files.passwd += user.name + ":x:" + uid + ":" + uid + ":webvps site " + user.name + ":" + kJailHome + ":" +
+                         (shell ? kShell : kSftpShell) + "\n";
     plan.files.group += user.name + ":x:" + uid + ":\n";
     // "*": no password login, keys still work ("!" would lock the account for keys too).
     plan.files.shadow += user.name + ":" + (user.password_hash.empty() ? "*" : user.password_hash) + ":::::::\n";
@@ -110,7 +111,7 @@ AccountsPlan PlanAccounts(const AccountFiles& base, const std::vector<SiteUser>&
 std::string JailPasswd(const SiteUser& user) {
   std::string uid = std::to_string(user.uid);
   return "root:x:0:0:root:/root:/usr/sbin/nologin\n" + user.name + ":x:" + uid + ":" + uid + ":webvps site " + user.name +
-         ":/:" + kShell + "\n";
+         ":" + kJailHome + ":" + kShell + "\n";
 }
 
 std::string JailGroup(const SiteUser& user) {

@@ -16,6 +16,8 @@ inline constexpr int kSftpGid = 9990;
 inline constexpr int kShellGid = 9991;
 inline constexpr const char* kSftpGroup = "webvps-sftp";
 inline constexpr const char* kShellGroup = "webvps-shell";
+/// Where a login starts, in every jail: the site's files, at the path the site's container uses.
+inline constexpr const char* kJailHome = "/var/www";
 
 struct SiteUser {
   std::string name;                 ///< the site's name: login and directory

@@ -9,16 +9,18 @@
 #include <cerrno>
 #include <functional>
 #include <map>
-#include <set>
 
 #include "atomic_file.h"
 #include "config.h"
+#include "remove_tree.h"
 
 namespace webvps::sshd_chroot {
 namespace {
 
-// What a shell jail may add at the top of a site's files; anything else there is the site's.
-const std::set<std::string> kManagedNames = {"bin", "sbin", "lib", "lib32", "lib64", "libx32", "usr", "etc", "dev", "tmp"};
+// What a jail may hold at its root besides the site's own directories (www, home, mysql).
+const std::set<std::string> kManagedNames = {"bin", "sbin", "lib", "lib32", "lib64", "libx32", "usr", "etc", "dev", "tmp", "var"};
+// What a shell jail put into the site's files before the jail root moved to volumes/.
+const std::set<std::string> kOldJailNames = {"bin", "sbin", "lib", "lib32", "lib64", "libx32", "usr", "etc", "dev", "tmp"};
 
 std::string ParentOf(const std::string& path) {
   size_t slash = path.rfind('/');
@@ -34,33 +36,6 @@ bool StatAt(int dir, const std::string& name, struct stat& info) {
   return ::fstatat(dir, name.c_str(), &info, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
-// Removes `name` below `dir`, a whole tree if it is a directory, without following symlinks.
-Status RemoveTree(int dir, const std::string& name, int& removed) {
-  struct stat info {};
-  if (!StatAt(dir, name, info)) return errno == ENOENT ? Status() : Error::FromErrno("stat " + name);
-  if (S_ISDIR(info.st_mode)) {
-    int fd = ::openat(dir, name.c_str(), kDirectoryNoFollow);
-    if (fd < 0) return Error::FromErrno("open " + name);
-    UniqueFd child(fd);
-    DIR* stream = ::fdopendir(::dup(child.get()));
-    if (stream == nullptr) return Error::FromErrno("list " + name);
-    std::vector<std::string> names;
-    while (dirent* entry = ::readdir(stream)) {
-      std::string child_name = entry->d_name;
-      if (child_name != "." && child_name != "..") names.push_back(child_name);
-    }
-    ::closedir(stream);
-    for (const auto& child_name : names) {
-      if (Status status = RemoveTree(child.get(), child_name, removed); !status.ok()) return status.error().Wrap(name);
-    }
-    if (::unlinkat(dir, name.c_str(), AT_REMOVEDIR) != 0) return Error::FromErrno("remove " + name);
-  } else if (::unlinkat(dir, name.c_str(), 0) != 0) {
-    return Error::FromErrno("remove " + name);
-  }
-  ++removed;
-  return {};
-}
-
 Result<std::string> ReadAt(int dir, const std::string& name) {
   int fd = ::openat(dir, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return Error::FromErrno("open " + name);
@@ -73,7 +48,7 @@ Result<std::string> ReadAt(int dir, const std::string& name) {
 
 std::vector<std::string> ListDirectory(int dir) {
   std::vector<std::string> names;
-  DIR* stream = ::fdopendir(::dup(dir));
+  DIR* stream = ::fdopendir(::fcntl(dir, F_DUPFD_CLOEXEC, 0));
   if (stream == nullptr) return names;
   ::rewinddir(stream);
   while (dirent* entry = ::readdir(stream)) {
@@ -82,6 +57,27 @@ std::vector<std::string> ListDirectory(int dir) {
   }
   ::closedir(stream);
   return names;
+}
+
+// Removes `name` below `dir`, root's entries only (`owner` stands for root in tests).
+Status RemoveOwned(int dir, const std::string& name, const std::string& shown, uid_t owner, JailBuildStats& stats) {
+  auto removed = RemoveTree(dir, name, shown, {.only_owner = owner});
+  if (!removed.ok()) return removed.error();
+  stats.removed += static_cast<int>(removed->removed);
+  stats.kept += static_cast<int>(removed->kept);
+  return {};
+}
+
+Result<JailBuildStats> RemoveNames(int jail, const std::set<std::string>& names, const std::set<std::string>& keep,
+                                   const std::string& shown, uid_t owner) {
+  JailBuildStats stats;
+  for (const auto& name : names) {
+    if (keep.contains(name)) continue;
+    struct stat info {};
+    if (!StatAt(jail, name, info) || info.st_uid != owner) continue;  // absent, or the site's own
+    if (Status status = RemoveOwned(jail, name, shown, owner, stats); !status.ok()) return status.error();
+  }
+  return stats;
 }
 
 // Opens a site's jail path one component at a time from /, never through a symlink, showing
@@ -109,30 +105,29 @@ Result<UniqueFd> WalkJailPath(const JailLayout& layout, const std::string& site,
 
 class Builder {
  public:
-  Builder(int jail, int store, uid_t site_uid, uid_t owner) : jail_(jail), store_(store), site_uid_(site_uid), owner_(owner) {}
+  Builder(int jail, int store, uid_t owner) : jail_(jail), store_(store), owner_(owner) {}
 
   Result<JailBuildStats> Build(const JailPlan& plan) {
-    // The managed names first: a site's own bin/ or etc/ stops the build before any change.
+    // The managed names first: one that is not root's stops the build before any change.
     for (const auto& name : plan.top_level) {
       struct stat info {};
-      if (!StatAt(jail_, name, info)) continue;
-      if (info.st_uid == owner_) continue;
-      if (name == "tmp" && S_ISDIR(info.st_mode) && info.st_uid == site_uid_) {
-        site_tmp_ = true;  // the site's own tmp/ serves as the jail's /tmp
-        continue;
-      }
-      return Error(name + " at the top of the site's files belongs to uid " + std::to_string(info.st_uid) +
-                   ", not root: it is in the way of the shell jail");
+      if (!StatAt(jail_, name, info) || info.st_uid == owner_) continue;
+      return Error(name + " at the jail's root belongs to uid " + std::to_string(info.st_uid) +
+                   ", not root: it is in the way of the jail");
     }
+    // What the jail managed and this plan does not hold goes (a shell's tools, once SFTP only).
+    auto pruned = RemoveNames(jail_, kManagedNames, plan.top_level, "the jail", owner_);
+    if (!pruned.ok()) return pruned.error();
+    stats_.removed += pruned->removed;
+    stats_.kept += pruned->kept;
     std::set<std::string> planned;
     for (const auto& entry : plan.entries) {
       planned.insert(entry.path);
-      if (site_tmp_ && (entry.path == "tmp" || entry.path.starts_with("tmp/"))) continue;
       if (Status status = Apply(entry); !status.ok()) return status.error().Wrap(entry.path);
     }
     for (const auto& [path, fd] : directories_) {
-      if (path.empty() || path == "tmp") continue;  // the jail root is the site's; tmp's content the user's
-      Prune(path, fd.get(), planned);
+      if (path == "tmp") continue;  // its content is the webmaster's
+      if (Status status = Prune(path, fd.get(), planned); !status.ok()) return status.error();
     }
     return std::move(stats_);
   }
@@ -154,11 +149,12 @@ class Builder {
     return Clear(parent, name, info);
   }
 
-  // Removes what root left at `name`.
+  // Removes what root left at `name`; anything of another owner is in the way.
   Status Clear(int parent, const std::string& name, const struct stat& info) {
     if (info.st_uid != owner_) return Error("belongs to uid " + std::to_string(info.st_uid) + ", not root");
-    int removed = 0;
-    if (Status status = RemoveTree(parent, name, removed); !status.ok()) return status;
+    JailBuildStats cleared;
+    if (Status status = RemoveOwned(parent, name, name, owner_, cleared); !status.ok()) return status;
+    if (cleared.kept > 0) return Error("holds files of another owner; left in place");
     ++stats_.replaced;
     return {};
   }
@@ -184,8 +180,10 @@ class Builder {
         int fd = ::openat(parent, name.c_str(), kDirectoryNoFollow);
         if (fd < 0) return Error::FromErrno("open");
         UniqueFd dir(fd);
-        if (info.st_uid != owner_ && ::fchown(fd, owner_, static_cast<gid_t>(-1)) != 0) return Error::FromErrno("chown");
-        if (::fchmod(fd, entry.mode) != 0) return Error::FromErrno("chmod");
+        struct stat opened {};
+        if (::fstat(fd, &opened) != 0) return Error::FromErrno("stat");
+        if (opened.st_uid != owner_ && ::fchown(fd, owner_, static_cast<gid_t>(-1)) != 0) return Error::FromErrno("chown");
+        if ((opened.st_mode & 07777) != entry.mode && ::fchmod(fd, entry.mode) != 0) return Error::FromErrno("chmod");
         directories_[entry.path] = std::move(dir);
         return {};
       }
@@ -265,28 +263,26 @@ class Builder {
   }
 
   // Removes from a managed directory what the plan no longer holds (an upgrade's leftovers).
-  void Prune(const std::string& path, int dir, const std::set<std::string>& planned) {
+  Status Prune(const std::string& path, int dir, const std::set<std::string>& planned) {
     for (const auto& name : ListDirectory(dir)) {
       std::string child = path + "/" + name;
       if (planned.contains(child) || name.starts_with(".")) continue;
-      int removed = 0;
-      if (RemoveTree(dir, name, removed).ok()) stats_.removed += removed;
+      if (Status status = RemoveOwned(dir, name, path, owner_, stats_); !status.ok()) return status;
     }
+    return {};
   }
 
   int jail_;
   int store_;
-  uid_t site_uid_;
   uid_t owner_;
-  bool site_tmp_ = false;
   std::map<std::string, UniqueFd> directories_;
   JailBuildStats stats_;
 };
 
 }  // namespace
 
-Result<UniqueFd> SecureJailRoot(const JailLayout& layout, const std::string& site, std::vector<std::string>* changes) {
-  return WalkJailPath(layout, site, [&](int fd, const struct stat& info, const std::string& shown) -> Status {
+Result<JailDirs> SecureJailRoot(const JailLayout& layout, const std::string& site, std::vector<std::string>* changes) {
+  auto root = WalkJailPath(layout, site, [&](int fd, const struct stat& info, const std::string& shown) -> Status {
     // OpenSSH's rule for ChrootDirectory: root's, and writable by root alone, all the way.
     if (info.st_uid != 0) {
       if (::fchown(fd, 0, static_cast<gid_t>(-1)) != 0) return Error::FromErrno("chown " + shown);
@@ -298,25 +294,28 @@ Result<UniqueFd> SecureJailRoot(const JailLayout& layout, const std::string& sit
     }
     return {};
   });
-}
-
-Result<JailBuildStats> BuildShellJail(int jail, int store, const JailPlan& plan, uid_t site_uid, uid_t owner) {
-  return Builder(jail, store, site_uid, owner).Build(plan);
-}
-
-Result<int> RemoveShellJail(int jail, uid_t owner) {
-  int removed = 0;
-  for (const auto& name : kManagedNames) {
-    struct stat info {};
-    if (!StatAt(jail, name, info) || info.st_uid != owner) continue;  // absent, or the site's own
-    int count = 0;
-    if (Status status = RemoveTree(jail, name, count); !status.ok()) return status.error();
-    ++removed;
+  if (!root.ok()) return root.error();
+  UniqueFd files(::openat(root->get(), layout.files_subdir.c_str(), kDirectoryNoFollow));
+  if (!files) {
+    std::string shown = layout.FilesDir(site);
+    if (errno == ENOENT) return Error(shown + " does not exist: the site's files are not there yet");
+    if (errno == ELOOP || errno == ENOTDIR) return Error(shown + " is a symlink or not a directory");
+    return Error::FromErrno("open " + shown);
   }
-  return removed;
+  return JailDirs{std::move(*root), std::move(files)};
 }
 
-std::vector<std::string> InspectJail(const JailLayout& layout, const std::string& site, const JailPlan* plan, int store) {
+Result<JailBuildStats> BuildJail(int jail, int store, const JailPlan& plan, uid_t owner) {
+  return Builder(jail, store, owner).Build(plan);
+}
+
+Result<JailBuildStats> RemoveJail(int jail, uid_t owner) { return RemoveNames(jail, kManagedNames, {}, "the jail", owner); }
+
+Result<JailBuildStats> RemoveOldJailFromFiles(int files, uid_t owner) {
+  return RemoveNames(files, kOldJailNames, {}, "the site's files", owner);
+}
+
+std::vector<std::string> InspectJail(const JailLayout& layout, const std::string& site, const JailPlan& plan, int store) {
   std::vector<std::string> problems;
   std::string shown = layout.JailRoot(site);
   auto walked = WalkJailPath(layout, site, [&](int, const struct stat& info, const std::string& component) -> Status {
@@ -326,10 +325,9 @@ std::vector<std::string> InspectJail(const JailLayout& layout, const std::string
   });
   if (!walked.ok()) return {walked.error().message()};
   UniqueFd current = std::move(*walked);
-  if (plan == nullptr) return problems;
   std::map<std::string, UniqueFd> directories;
   auto directory = [&](const std::string& dir) { return dir.empty() ? current.get() : directories.count(dir) ? directories[dir].get() : -1; };
-  for (const auto& entry : plan->entries) {
+  for (const auto& entry : plan.entries) {
     int parent = directory(ParentOf(entry.path));
     if (parent < 0) continue;
     struct stat info {};
@@ -338,7 +336,6 @@ std::vector<std::string> InspectJail(const JailLayout& layout, const std::string
       continue;
     }
     std::string where = shown + "/" + entry.path + ": ";
-    if (entry.path == "tmp" && info.st_uid != 0) continue;  // the site's own tmp/
     if (info.st_uid != 0) problems.push_back(where + "owned by uid " + std::to_string(info.st_uid) + ", not root");
     if (info.st_mode & 06000) problems.push_back(where + "set-user-ID or set-group-ID bit");
     switch (entry.kind) {

@@ -8,15 +8,26 @@ namespace webvps::sshd_chroot {
 namespace {
 
 const char* const kProfile =
-    "# The jail's shell profile (sshd-chroot): the site's files are here, at /.\n"
+    "# The jail's shell profile (sshd-chroot): the site's files are at /var/www, as in its container.\n"
     "export PATH=/usr/local/bin:/usr/bin:/bin\n"
-    "export HOME=/\n"
-    "export HISTFILE=/tmp/.bash_history\n"
+    "export HOME=/var/www\n"
     "export TERM=${TERM:-xterm}\n"
     "umask 022\n"
     "PS1='\\u@\\h:\\w\\$ '\n";
 
-std::string TopLevel(const std::string& path) { return path.substr(0, path.find('/')); }
+void AddBase(std::map<std::string, JailEntry>& entries) {
+  entries["var"] = {JailEntry::Kind::kDirectory, "var", 0755, 0, "", 0, 0};
+  entries["var/www"] = {JailEntry::Kind::kSymlink, "var/www", 0777, 0, "../www", 0, 0};
+}
+
+JailPlan Finish(std::map<std::string, JailEntry>& entries) {
+  JailPlan plan;
+  for (auto& [path, entry] : entries) {
+    plan.top_level.insert(path.substr(0, path.find('/')));
+    plan.entries.push_back(std::move(entry));
+  }
+  return plan;
+}
 
 std::string ParentOf(const std::string& path) {
   size_t slash = path.rfind('/');
@@ -25,8 +36,15 @@ std::string ParentOf(const std::string& path) {
 
 }  // namespace
 
+JailPlan PlanSftpJail() {
+  std::map<std::string, JailEntry> entries;
+  AddBase(entries);
+  return Finish(entries);
+}
+
 JailPlan PlanShellJail(const SiteUser& user, const std::vector<ToolEntry>& tools, const JailExtras& extras) {
   std::map<std::string, JailEntry> entries;
+  AddBase(entries);
   for (const auto& tool : tools) {
     std::string path = tool.path.substr(1);
     switch (tool.kind) {
@@ -56,12 +74,7 @@ JailPlan PlanShellJail(const SiteUser& user, const std::vector<ToolEntry>& tools
     std::string path = std::string("dev/") + device.name;
     entries[path] = {JailEntry::Kind::kDevice, path, 0666, 0, "", device.major, device.minor};
   }
-  JailPlan plan;
-  for (auto& [path, entry] : entries) {
-    plan.top_level.insert(TopLevel(path));
-    plan.entries.push_back(std::move(entry));
-  }
-  return plan;
+  return Finish(entries);
 }
 
 std::vector<std::string> ValidateJailPlan(const JailPlan& plan, const SiteUser& user) {
@@ -129,7 +142,11 @@ std::vector<std::string> ValidateJailPlan(const JailPlan& plan, const SiteUser& 
       }
     }
   }
-  if (!by_path.contains("tmp")) problems.push_back("tmp: missing");
+  if (user.access == SshAccess::kShell && !by_path.contains("tmp")) problems.push_back("tmp: missing");
+  auto home = by_path.find("var/www");
+  if (home == by_path.end() || home->second->kind != JailEntry::Kind::kSymlink || home->second->source != "../www") {
+    problems.push_back("var/www: must be the link to ../www, the site's files");
+  }
   return problems;
 }
 

@@ -1,8 +1,10 @@
-// What a shell user's jail holds, as data: the tools (hard links into the store), their
-// directories and symlinks, a passwd and group with root and that user only, the five device
-// nodes a shell needs, a sticky /tmp. Everything is root's and read-only to the user, who writes
-// only in the site's own files beside it. Pure: the builder applies a plan, the validator
-// checks one, the tests check both.
+// What a jail holds, as data. Every jail: /var/www, a root-owned link to the site's files (www/
+// beside it), so that paths are the ones the site's container uses and the login starts there.
+// A shell user's jail also: the tools (hard links into the store), their directories and
+// symlinks, a passwd and group with root and that user only, the five device nodes a shell
+// needs, a sticky /tmp. Everything is root's and read-only to the user, who writes only in the
+// site's own files beside it (and /tmp). Pure: the builder applies a plan, the validator checks
+// one, the tests check both.
 #pragma once
 
 #include <sys/types.h>
@@ -36,6 +38,9 @@ struct JailPlan {
 struct JailExtras {
   std::string resolv_conf;  ///< the container's, so that git can resolve names
 };
+
+/// The jail of an SFTP-only user: the /var/www link alone.
+JailPlan PlanSftpJail();
 
 /// The jail of a shell user with `tools` (the store's entries).
 JailPlan PlanShellJail(const SiteUser& user, const std::vector<ToolEntry>& tools, const JailExtras& extras);

@@ -10,7 +10,8 @@
 #include "names.h"
 #include "program.h"
 #include "registry.h"
-#include "sshd-chroot/password.h"
+#include "password.h"
+#include "registry_edit.h"
 #include "sshd-chroot/settings.h"
 #include "sshd-chroot/sshd_service.h"
 

@@ -9,6 +9,7 @@ Settings ReadSettings(ConfigReader& config) {
   settings.registry = config.String("registry", settings.registry);
   settings.sites_dir = config.String("sites_dir", settings.sites_dir);
   settings.jail_subdir = config.String("jail_subdir", settings.jail_subdir);
+  settings.files_subdir = config.String("files_subdir", settings.files_subdir);
   settings.tool_store = config.String("tool_store", settings.sites_dir + "/.sshd-chroot-tools");
   settings.tools_profile = config.String("tools_profile", settings.tools_profile);
   settings.host_keys_dir = config.String("host_keys_dir", settings.host_keys_dir);
@@ -31,8 +32,9 @@ Settings ReadSettings(ConfigReader& config) {
   if (settings.jail_subdir.empty() || settings.jail_subdir.starts_with('/') ||
       settings.jail_subdir.find("..") != std::string::npos ||
       settings.jail_subdir.find_first_of(" \t\n\"'%#") != std::string::npos) {
-    config.Reject("jail_subdir", "expected a relative path below a site's directory, like volumes/www");
+    config.Reject("jail_subdir", "expected a relative path below a site's directory, like volumes");
   }
+  if (!IsValidSiteName(settings.files_subdir)) config.Reject("files_subdir", "expected one plain name below the jail root, like www");
   settings.port = static_cast<int>(config.Integer("port", settings.port, 1, 65535));
   settings.password_authentication = config.Boolean("password_authentication", settings.password_authentication);
   settings.max_startups = config.String("max_startups", settings.max_startups);

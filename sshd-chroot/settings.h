@@ -12,7 +12,8 @@ namespace webvps::sshd_chroot {
 struct Settings {
   std::string registry = "/home/webvps.yaml";   ///< registry
   std::string sites_dir = "/home";              ///< sites_dir: <site>/<jail_subdir> is a site's jail
-  std::string jail_subdir = "volumes/www";      ///< jail_subdir: the site's files, the jail root
+  std::string jail_subdir = "volumes";          ///< jail_subdir: the jail root, root's, below a site's directory
+  std::string files_subdir = "www";             ///< files_subdir: the site's files, below the jail root
   std::string tool_store;                       ///< tool_store: default <sites_dir>/.sshd-chroot-tools
   std::string tools_profile = "/etc/webvps/jail-tools.yaml";  ///< tools_profile
   std::string host_keys_dir = "/etc/ssh/keys";  ///< host_keys_dir: a volume, so keys survive re-creation

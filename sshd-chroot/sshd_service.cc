@@ -39,7 +39,7 @@ SshdService::SshdService(boost::asio::io_context& io, Settings settings, Metrics
     : io_(io),
       settings_(std::move(settings)),
       metrics_(metrics),
-      layout_{settings_.sites_dir, settings_.jail_subdir},
+      layout_{settings_.sites_dir, settings_.jail_subdir, settings_.files_subdir},
       inotify_(io),
       control_(io, [this](const std::string& request) { return HandleControl(request); }),
       runner_(io,
@@ -210,11 +210,11 @@ void SshdService::LoadRegistry(const char* why) {
   Apply(why);
 }
 
-std::vector<std::string> SshdService::ReadSiteKeys(const std::string& site, int jail, SiteState& state) {
-  std::string shown = layout_.JailRoot(site) + "/.ssh/authorized_keys";
-  int ssh = ::openat(jail, ".ssh", kDirectoryNoFollow);
-  if (ssh < 0 && errno == ENOENT && ::mkdirat(jail, ".ssh", 0700) == 0) {
-    ssh = ::openat(jail, ".ssh", kDirectoryNoFollow);
+std::vector<std::string> SshdService::ReadSiteKeys(const std::string& site, int files, SiteState& state) {
+  std::string shown = layout_.FilesDir(site) + "/.ssh/authorized_keys";
+  int ssh = ::openat(files, ".ssh", kDirectoryNoFollow);
+  if (ssh < 0 && errno == ENOENT && ::mkdirat(files, ".ssh", 0700) == 0) {
+    ssh = ::openat(files, ".ssh", kDirectoryNoFollow);
     const Site* entry = registry_ ? registry_->FindSite(site) : nullptr;
     if (ssh >= 0 && entry) (void)::fchown(ssh, static_cast<uid_t>(entry->uid()), static_cast<gid_t>(entry->uid()));
   }
@@ -296,28 +296,37 @@ void SshdService::Apply(const char* why) {
       state.jail_problem = jail.error().message();
       continue;
     }
-    user.keys = MergeKeys(user.keys, ReadSiteKeys(user.name, jail->get(), state));
-    std::string problem;
-    if (user.access == SshAccess::kShell) {
-      JailPlan plan = PlanShellJail(user, tools_.entries, {resolv_conf_});
-      std::vector<std::string> invalid = ValidateJailPlan(plan, user);
-      auto built = invalid.empty() ? BuildShellJail(jail->get(), store_.get(), plan, static_cast<uid_t>(user.uid))
-                                   : Result<JailBuildStats>(Error("the jail plan breaks the rules: " + invalid.front()));
-      if (!built.ok()) {
-        problem = "shell refused, SFTP only: " + built.error().message();
-        user.access = SshAccess::kSftp;
+    if (!state.old_jail_removed) {
+      // Before 0.2 a shell jail's tools were in the site's files; they go, the site's files stay.
+      if (auto old = RemoveOldJailFromFiles(jail->files.get()); !old.ok()) {
+        spdlog::warn("site {}: the old shell jail in its files could not be removed: {}", user.name, old.error().message());
       } else {
-        if (built->created + built->replaced + built->removed > 0) {
-          spdlog::info("site {}: shell jail: {} entries created, {} replaced, {} removed", user.name, built->created,
-                       built->replaced, built->removed);
-        }
-        for (const auto& warning : built->warnings) problem += (problem.empty() ? "" : "; ") + warning;
+        if (old->removed > 0) spdlog::info("site {}: removed the old shell jail from its files ({} entries)", user.name, old->removed);
+        if (old->kept > 0) spdlog::info("site {}: kept {} of the webmaster's own entries in its old tmp/", user.name, old->kept);
+        state.old_jail_removed = true;
       }
     }
-    if (user.access == SshAccess::kSftp) {
-      if (auto removed = RemoveShellJail(jail->get()); removed.ok() && *removed > 0) {
-        spdlog::info("site {}: shell jail removed (SFTP only now); the site's files are untouched", user.name);
+    user.keys = MergeKeys(user.keys, ReadSiteKeys(user.name, jail->files.get(), state));
+    std::string problem;
+    bool shell = user.access == SshAccess::kShell;
+    JailPlan plan = shell ? PlanShellJail(user, tools_.entries, {resolv_conf_}) : PlanSftpJail();
+    std::vector<std::string> invalid = ValidateJailPlan(plan, user);
+    auto built = invalid.empty() ? BuildJail(jail->root.get(), store_.get(), plan)
+                                 : Result<JailBuildStats>(Error("the jail plan breaks the rules: " + invalid.front()));
+    if (!built.ok() && shell) {
+      problem = "shell refused, SFTP only: " + built.error().message();
+      user.access = SshAccess::kSftp;
+      built = BuildJail(jail->root.get(), store_.get(), PlanSftpJail());
+    }
+    if (!built.ok()) {
+      problem += (problem.empty() ? "" : "; ") + std::string("jail: ") + built.error().message();
+    } else {
+      if (built->created + built->replaced + built->removed > 0) {
+        spdlog::info("site {}: {} jail: {} entries created, {} replaced, {} removed{}", user.name, SshAccessName(user.access),
+                     built->created, built->replaced, built->removed,
+                     built->kept > 0 ? ", " + std::to_string(built->kept) + " of the webmaster's kept" : "");
       }
+      for (const auto& warning : built->warnings) problem += (problem.empty() ? "" : "; ") + warning;
     }
     if (problem != state.jail_problem && !problem.empty()) spdlog::warn("site {}: {}", user.name, problem);
     state.jail_problem = problem;
@@ -358,10 +367,19 @@ void SshdService::Apply(const char* why) {
   // Sites that lost their login: their sessions end and their shell jail goes; files stay.
   for (const auto& old : users_) {
     if (names.contains(old.name)) continue;
-    EndSessions(old.uid, old.name);
+    EndSessions(old.uid, old.name, "its login is gone");
     UniqueFd root(::open("/", kDirectoryNoFollow));
     if (auto jail = OpenBelow(root.get(), layout_.JailRoot(old.name), layout_.JailRoot(old.name)); jail.ok()) {
-      (void)RemoveShellJail(jail->get());
+      if (auto removed = RemoveJail(jail->get()); !removed.ok()) {
+        spdlog::warn("site {}: its jail could not be removed: {}", old.name, removed.error().message());
+      }
+    }
+  }
+  // A shell taken away ends the shell sessions at once (its tools are gone from the jail).
+  for (const auto& old : users_) {
+    auto now = std::find_if(plan.users.begin(), plan.users.end(), [&](const SiteUser& user) { return user.name == old.name; });
+    if (now != plan.users.end() && old.access == SshAccess::kShell && now->access != SshAccess::kShell) {
+      EndSessions(old.uid, old.name, "its shell is gone");
     }
   }
   for (auto it = sites_.begin(); it != sites_.end();) {
@@ -390,7 +408,7 @@ void SshdService::Apply(const char* why) {
   }
 }
 
-void SshdService::EndSessions(int uid, const std::string& site) {
+void SshdService::EndSessions(int uid, const std::string& site, const char* why) {
   int ended = 0;
   std::error_code error;
   for (const auto& entry : fs::directory_iterator("/proc", error)) {
@@ -404,7 +422,7 @@ void SshdService::EndSessions(int uid, const std::string& site) {
       break;
     }
   }
-  if (ended > 0) spdlog::info("site {}: its login is gone: ended {} processes of its sessions", site, ended);
+  if (ended > 0) spdlog::info("site {}: {}: ended {} processes of its sessions", site, why, ended);
 }
 
 void SshdService::ApplySoon(const char* why) {
@@ -482,9 +500,8 @@ std::vector<std::string> SshdService::CheckAll() {
   if (!test.ok() || !test->status.Succeeded()) problems.push_back("sshd -t: " + (test.ok() ? test->output : test.error().message()));
   if (!sshd_running_) problems.push_back("sshd is not running");
   for (const auto& user : users_) {
-    std::optional<JailPlan> plan;
-    if (user.access == SshAccess::kShell) plan = PlanShellJail(user, tools_.entries, {resolv_conf_});
-    for (const auto& problem : InspectJail(layout_, user.name, plan ? &*plan : nullptr, store_.get())) {
+    JailPlan plan = user.access == SshAccess::kShell ? PlanShellJail(user, tools_.entries, {resolv_conf_}) : PlanSftpJail();
+    for (const auto& problem : InspectJail(layout_, user.name, plan, store_.get())) {
       problems.push_back("site " + user.name + ": " + problem);
     }
   }

@@ -48,6 +48,7 @@ class SshdService {
     int watch = -1;
     std::vector<std::string> key_problems;  ///< already logged
     std::string jail_problem;               ///< already logged
+    bool old_jail_removed = false;          ///< the pre-0.2 jail in the site's files is gone
   };
 
   Status LoadBaseAccounts();
@@ -56,9 +57,9 @@ class SshdService {
   void LoadRegistry(const char* why);
   void Apply(const char* why);
   void ApplySoon(const char* why);
-  std::vector<std::string> ReadSiteKeys(const std::string& site, int jail, SiteState& state);
+  std::vector<std::string> ReadSiteKeys(const std::string& site, int files, SiteState& state);
   Status WriteIfChanged(const std::string& path, const std::string& content, mode_t mode);
-  void EndSessions(int uid, const std::string& site);
+  void EndSessions(int uid, const std::string& site, const char* why);
   void OnInotify(const InotifyEvent& event);
   void ArmRescan();
   std::string ListTable() const;

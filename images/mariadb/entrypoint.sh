@@ -1,8 +1,10 @@
 #!/bin/bash
 # webvps/mariadb's start: runs the server as the site's uid, makes the data directory on the
-# first start, and brings the site's database and user in line with conf/database.ini (a
-# password changed there is applied at the next start). Every value is checked against a strict
-# grammar before it reaches SQL.
+# first start, and brings the site's database and user in line with the site's database.ini
+# (root's, outside the site's files, mounted read-only; a password changed there is applied at
+# the next start). Every value is checked against a strict grammar before it reaches SQL. Root
+# only hands the data and socket directories to the site's uid; everything after (the install,
+# the bootstrap SQL, the server) runs as that uid, with no capability and no_new_privs.
 set -euo pipefail
 
 log() { echo "webvps-mariadb: $*" >&2; }
@@ -13,7 +15,7 @@ DATADIR=/var/lib/mysql
 
 uid=${WORKER_UID:-}
 [[ $uid =~ ^[0-9]+$ ]] && (( uid >= 10001 && uid <= 65533 )) || fail "WORKER_UID must be the site's uid, 10001..65533 (got '${uid}')"
-[ -r "$SECRETS" ] || fail "$SECRETS is missing: scripts/site.sh writes it (conf/database.ini of the site)"
+[ -r "$SECRETS" ] || fail "$SECRETS is missing: scripts/site.sh writes it (the site's secrets/database.ini)"
 
 ini() {  # the value of `key = value` in the secrets file
   sed -n "s/^[[:space:]]*$1[[:space:]]*=[[:space:]]*\\(.*[^[:space:]]\\)[[:space:]]*\$/\\1/p" "$SECRETS" | head -n 1
@@ -31,14 +33,15 @@ if [ "$(id -u mysql)" != "$uid" ]; then
   groupmod -o -g "$uid" mysql >/dev/null
 fi
 chown mysql:mysql "$DATADIR" /run/mysqld
+as_site() { setpriv --reuid="$uid" --regid="$uid" --clear-groups --inh-caps=-all --no-new-privs -- "$@"; }
 
-if [ ! -d "$DATADIR/mysql" ]; then
+# As the site: root without CAP_DAC_OVERRIDE cannot look into the site's 0700 data directory.
+if ! as_site test -d "$DATADIR/mysql"; then
   log "first start: making the data directory"
-  mariadb-install-db --user=mysql --datadir="$DATADIR" --auth-root-authentication-method=socket \
-    --skip-test-db >/dev/null
+  as_site mariadb-install-db --datadir="$DATADIR" --auth-root-authentication-method=socket --skip-test-db >/dev/null
 fi
 # root: the unix socket inside this container only. The site's user: its database only.
-mariadbd --user=mysql --datadir="$DATADIR" --bootstrap --skip-networking --log-error= <<SQL
+as_site mariadbd --datadir="$DATADIR" --bootstrap --skip-networking --log-error= <<SQL
 FLUSH PRIVILEGES;
 DELETE FROM mysql.global_priv WHERE User = 'root' AND Host NOT IN ('localhost');
 CREATE DATABASE IF NOT EXISTS \`$name\`;
@@ -48,4 +51,4 @@ GRANT ALL PRIVILEGES ON \`$name\`.* TO '$user'@'%';
 FLUSH PRIVILEGES;
 SQL
 log "database $name for user $user ready; serving as uid $uid"
-exec mariadbd --user=mysql --datadir="$DATADIR"
+exec setpriv --reuid="$uid" --regid="$uid" --clear-groups --inh-caps=-all --no-new-privs -- mariadbd --datadir="$DATADIR"

@@ -129,6 +129,15 @@ TEST(ConfigTest, Durations) {
 namespace webvps {
 namespace {
 
+TEST(ConfigTest, SplitLinesKeepsEmptyLinesForTheirNumbers) {
+  EXPECT_EQ(SplitLines("a\n\nb\n"), (std::vector<std::string_view>{"a", "", "b"}));
+  EXPECT_EQ(SplitLines("a\nb"), (std::vector<std::string_view>{"a", "b"}));
+  EXPECT_TRUE(SplitLines("").empty());
+  EXPECT_EQ(SplitLines("\n"), (std::vector<std::string_view>{""}));
+  EXPECT_EQ(JoinList(std::vector<std::string>{"a", "b"}), "a, b");
+  EXPECT_EQ(JoinList(std::vector<std::string>{}, "\n"), "");
+}
+
 TEST(ConfigTest, SplitListTrimsAndDropsEmptyItems) {
   EXPECT_EQ(SplitList("a, b ,,\tc, "), (std::vector<std::string>{"a", "b", "c"}));
   EXPECT_EQ(SplitList("x:y", ':'), (std::vector<std::string>{"x", "y"}));

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
 
 namespace webvps {
 namespace {
@@ -73,6 +76,32 @@ TEST(ProcessTest, ReapAllCollectsEveryEndedChild) {
   ASSERT_EQ(reaped.size(), pids.size());
   for (const auto& child : reaped) EXPECT_TRUE(child.status.Succeeded());
   EXPECT_TRUE(ReapAll().empty());
+}
+
+TEST(ProcessTest, RunAndCaptureGivesInputAndCollectsOutput) {
+  int input[2];
+  ASSERT_EQ(::pipe(input), 0);
+  ASSERT_EQ(::write(input[1], "from stdin\n", 11), 11);
+  ::close(input[1]);
+  auto run = RunAndCapture({.argv = {"sh", "-c", "cat; echo err >&2"}, .input_fd = input[0]});
+  ::close(input[0]);
+  ASSERT_TRUE(run.ok()) << run.error().message();
+  EXPECT_EQ(run->output, "from stdin\nerr\n");
+  EXPECT_FALSE(run->timed_out);
+}
+
+TEST(ProcessTest, RunAndCaptureKillsTheWholeGroupAtItsTimeLimit) {
+  // The shell's child keeps the output pipe open after the shell itself waits: both must go
+  // (a config test blocked on a FIFO leaves exactly this behind).
+  auto begin = std::chrono::steady_clock::now();
+  auto run = RunAndCapture({.argv = {"sh", "-c", "echo started; sleep 30 & wait"}}, 64 * 1024, std::chrono::milliseconds(300));
+  auto took = std::chrono::steady_clock::now() - begin;
+  ASSERT_TRUE(run.ok()) << run.error().message();
+  EXPECT_TRUE(run->timed_out);
+  EXPECT_TRUE(run->status.signaled);
+  EXPECT_NE(run->output.find("started"), std::string::npos);
+  EXPECT_NE(run->output.find("took too long"), std::string::npos);
+  EXPECT_LT(took, std::chrono::seconds(10));
 }
 
 TEST(ProcessTest, DecodesWaitStatusWords) {

@@ -27,6 +27,11 @@ def http_get(port, path="/", host=HOST, timeout=5):
         return 0, ""
 
 
+def chown_tree(root, uid):
+    for path in [root, *root.rglob("*")]:
+        os.lchown(path, uid, uid)
+
+
 def poll(condition, timeout, interval=0.05):
     """Calls condition() until it returns a truthy value or the timeout passes; returns the last value."""
     deadline = time.monotonic() + timeout
@@ -247,6 +252,7 @@ def test_site_with_a_broken_vhost_at_creation_stays_up_in_safe_mode(tmp_path):
     (www / "html/index.html").write_text("hello from the site")
     broken = www / "conf/apache2/site.vhost"
     broken.write_text("<VirtualHost *:80>\n  ServerName demo.example.test\n  Typo here\n</VirtualHost>\n")
+    chown_tree(www, SITE_UID)  # the site's files are the site's, as the admin tool makes them
     name = f"webvps-test-php-safe-{uuid.uuid4().hex[:8]}"
     docker("run", "-d", "--name", name, "-p", "127.0.0.1::80", "-v", f"{www}:/var/www", "-e", f"WORKER_UID={SITE_UID}",
            "--health-interval=1s", "--health-start-period=1s", "webvps/phpserver")

@@ -141,8 +141,11 @@ def test_password_from_passwd_logs_in_and_an_upload_lands_owned_by_the_site(host
 def test_sftp_users_cannot_leave_their_jail_or_write_its_root(host):
     password = host.new_password("alpha")
     wait_until(lambda: host.sftp("alpha", "ls\n", password=password).returncode == 0, what="login")
-    listing = host.sftp("alpha", "ls -a /\n", password=password)
-    assert "html" in listing.stdout and "beta" not in listing.stdout
+    # The jail's root holds the site's files (www, seen at /var/www as in the site's container), and
+    # the login starts there.
+    listing = host.sftp("alpha", "ls -a /\nls /var/www\npwd\n", password=password)
+    assert "/www" in listing.stdout and "/var" in listing.stdout and "beta" not in listing.stdout, listing.stdout
+    assert "/var/www/html" in listing.stdout and "Remote working directory: /www" in listing.stdout, listing.stdout
     for batch in ("ls /../beta\n", "get /../../beta/volumes/www/html/index.html\n", "cd ../..\nls beta\n",
                   f"put {host.tmp / 'client_key.pub'} /rootfile\n", "mkdir /newdir\n"):
         result = host.sftp("alpha", batch, password=password)
@@ -157,14 +160,14 @@ def test_sftp_users_cannot_leave_their_jail_or_write_its_root(host):
 
 
 def test_a_shell_user_has_its_tools_and_sees_nobody_else(host):
-    result = wait_until(lambda: (r := host.ssh("beta", "php -v && git --version && id && cat /etc/passwd && ls /")).returncode == 0
-                        and r, timeout=20, what="key login to the shell jail")
+    result = wait_until(lambda: (r := host.ssh("beta", "php -v && git --version && id && cat /etc/passwd && pwd && ls /var/www"))
+                        .returncode == 0 and r, timeout=20, what="key login to the shell jail")
     out = result.stdout
     assert "PHP 8.2" in out and "git version" in out
     assert "uid=10002(beta) gid=10002(beta)" in out
     passwd = [line.split(":")[0] for line in out.splitlines() if line.count(":") >= 6]
     assert passwd == ["root", "beta"], out
-    assert "html" in out
+    assert "/www\nhtml\n" in out, "the login starts in the site's files, at /var/www"
     # No set-id file anywhere in the jail, /tmp sticky, the jail's system directories read-only.
     setid = host.ssh("beta", "find / -xdev -perm /6000 -type f 2>/dev/null; stat -c %a /tmp; touch /usr/x; touch /x")
     assert setid.stdout.split() == ["1777"], setid.stdout

@@ -141,18 +141,32 @@ def stack(tmp_path_factory):
 
 
 def test_the_shared_stack_keeps_least_privilege(stack):
-    proxy = json.loads(docker("inspect", stack.container("proxy")).stdout)[0]
+    inspect = lambda container: json.loads(docker("inspect", container).stdout)[0]
+    socket_of = lambda info: [m for m in info["Mounts"] if m["Destination"] == "/var/run/docker.sock"]
+    # nginx faces the internet without the Docker socket; proxy-gen holds it, on no network.
+    proxy, generator = inspect(stack.container("proxy")), inspect(stack.container("proxy-gen"))
     assert proxy["HostConfig"]["ReadonlyRootfs"] and proxy["HostConfig"]["CapDrop"] == ["ALL"]
-    assert any(m["Destination"] == "/var/run/docker.sock" and not m["RW"] for m in proxy["Mounts"])
+    assert not socket_of(proxy), "the internet-facing nginx has no Docker socket"
+    assert socket_of(generator) and generator["HostConfig"]["NetworkMode"] == "none"
+    assert not generator["NetworkSettings"]["Ports"] and generator["HostConfig"]["CapDrop"] == ["ALL"]
+    for info in (proxy, generator):
+        assert "no-new-privileges:true" in info["HostConfig"]["SecurityOpt"]
     for service in ("sshd", "mailer"):
-        mounts = json.loads(docker("inspect", stack.container(service)).stdout)[0]["Mounts"]
-        assert not any(m["Destination"] == "/var/run/docker.sock" for m in mounts), f"{service} has no Docker socket"
-    mailer = json.loads(docker("inspect", stack.container("mailer")).stdout)[0]
+        info = inspect(stack.container(service))
+        assert not socket_of(info), f"{service} has no Docker socket"
+        assert "no-new-privileges:true" in info["HostConfig"]["SecurityOpt"], service
+    mailer = inspect(stack.container("mailer"))
     assert mailer["HostConfig"]["ReadonlyRootfs"] and not mailer["NetworkSettings"]["Ports"]
+    assert not any("MAILER_SMTP=" in variable for variable in mailer["Config"]["Env"]), "the relay's password is not in the environment"
     db = stack.site_container("alpha", "db")
     assert db
-    ports = json.loads(docker("inspect", db).stdout)[0]["NetworkSettings"]["Ports"] or {}
+    ports = inspect(db)["NetworkSettings"]["Ports"] or {}
     assert all(binding is None for binding in ports.values()), f"the database is not published on the host: {ports}"
+    # Every container of a site: no capability beyond the three of its start, no new privileges.
+    for container in (stack.site_container("alpha"), db, stack.site_container("beta")):
+        host_config = inspect(container)["HostConfig"]
+        assert host_config["CapDrop"] == ["ALL"] and sorted(host_config["CapAdd"]) == ["CHOWN", "SETGID", "SETUID"]
+        assert "no-new-privileges:true" in host_config["SecurityOpt"]
 
 
 def test_each_site_answers_at_its_own_host_through_the_proxy(stack):

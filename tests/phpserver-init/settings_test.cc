@@ -13,6 +13,7 @@ TEST(PhpserverInitSettingsTest, EnvironmentOverridesDefaults) {
   Settings settings = ReadSettings(config);
   EXPECT_EQ(settings.site_dir, "/srv/site");
   EXPECT_EQ(settings.services, "/etc/webvps/services.yaml");
+  EXPECT_TRUE(settings.drop_privileges) << "PID 1 becomes the site's uid unless told otherwise";
   EXPECT_TRUE(config.Finish().ok());
 }
 

@@ -82,5 +82,21 @@ TEST(OwnContainerTest, IdFromMountInfo) {
   EXPECT_EQ(ContainerIdFromMountInfo("1 1 0:1 /x/containers/" + std::string(64, 'g') + "/hostname /etc/hostname\n"), "");
 }
 
+TEST(NginxContainerTest, SeveralStacksOnOneHostEachFindTheirOwnNginx) {
+  auto nginx = [](const std::string& id, const std::string& project) {
+    ContainerInfo info;
+    info.id = id;
+    if (!project.empty()) info.labels["com.docker.compose.project"] = project;
+    return info;
+  };
+  std::map<std::string, std::string> mine = {{"com.docker.compose.project", "webvps"}};
+  EXPECT_EQ(ChooseNginxContainer({nginx("a", "other")}, mine), "a") << "the only one";
+  EXPECT_EQ(ChooseNginxContainer({nginx("a", "e2e-1"), nginx("b", "webvps")}, mine), "b");
+  EXPECT_EQ(ChooseNginxContainer({nginx("a", "e2e-1"), nginx("b", "e2e-2")}, mine), "") << "none of mine: no guess";
+  EXPECT_EQ(ChooseNginxContainer({nginx("a", "webvps"), nginx("b", "webvps")}, mine), "") << "two of mine: no guess";
+  EXPECT_EQ(ChooseNginxContainer({nginx("a", "x"), nginx("b", "y")}, {}), "") << "outside compose";
+  EXPECT_EQ(ChooseNginxContainer({}, mine), "");
+}
+
 }  // namespace
 }  // namespace webvps::proxy_gen

@@ -56,8 +56,14 @@ std::string ReadGolden(const std::string& name) {
   return text.str();
 }
 
+RenderOptions SampleOptions() {
+  RenderOptions options;
+  options.internal_deny = {"172.20.0.0/16"};
+  return options;
+}
+
 TEST(RenderTest, MatchesTheGoldenConfig) {
-  std::string rendered = RenderNginxConfig(SampleModel(), SampleFiles(), RenderOptions{});
+  std::string rendered = RenderNginxConfig(SampleModel(), SampleFiles(), SampleOptions());
   if (std::getenv("WEBVPS_UPDATE_GOLDEN")) {
     std::ofstream(std::string(WEBVPS_GOLDEN_DIR) + "/sample.conf") << rendered;
   }

@@ -37,8 +37,8 @@ TEST(AccountsTest, AccountFilesKeepTheImagesEntriesAndNeverHoldAClearPassword) {
   AccountsPlan plan = PlanAccounts(kBase, UsersOf(SampleRegistry()));
   EXPECT_TRUE(plan.problems.empty());
   EXPECT_EQ(plan.files.passwd, kBase.passwd +
-                                   "shop:x:10001:10001:webvps site shop:/:/usr/sbin/nologin\n"
-                                   "blog:x:10002:10002:webvps site blog:/:/bin/bash\n");
+                                   "shop:x:10001:10001:webvps site shop:/var/www:/usr/sbin/nologin\n"
+                                   "blog:x:10002:10002:webvps site blog:/var/www:/bin/bash\n");
   EXPECT_EQ(plan.files.group, kBase.group + "shop:x:10001:\nblog:x:10002:\nwebvps-sftp:x:9990:shop\nwebvps-shell:x:9991:blog\n");
   EXPECT_EQ(plan.files.shadow, kBase.shadow +
                                    "shop:$y$j9T$abcdefghijklmnop$0123456789abcdefghijklmnopqrstuvwxyzABCDEF:::::::\n"
@@ -60,7 +60,7 @@ TEST(AccountsTest, ASiteNamedLikeAnAccountOfTheImageGetsNoLogin) {
 
 TEST(AccountsTest, TheJailsPasswdAndGroupHoldRootAndTheUserOnly) {
   SiteUser blog{"blog", 10002, SshAccess::kShell, "", {}};
-  EXPECT_EQ(JailPasswd(blog), "root:x:0:0:root:/root:/usr/sbin/nologin\nblog:x:10002:10002:webvps site blog:/:/bin/bash\n");
+  EXPECT_EQ(JailPasswd(blog), "root:x:0:0:root:/root:/usr/sbin/nologin\nblog:x:10002:10002:webvps site blog:/var/www:/bin/bash\n");
   EXPECT_EQ(JailGroup(blog), "root:x:0:\nblog:x:10002:\nwebvps-shell:x:9991:blog\n");
 }
 

@@ -25,7 +25,9 @@ const JailEntry* Find(const JailPlan& plan, const std::string& path) {
 
 TEST(JailPlanTest, AShellJailHoldsTheToolsAndWhatAShellNeeds) {
   JailPlan plan = PlanShellJail(kBlog, SampleTools(), {"nameserver 127.0.0.11\n"});
-  EXPECT_EQ(plan.top_level, (std::set<std::string>{"bin", "dev", "etc", "tmp", "usr"}));
+  EXPECT_EQ(plan.top_level, (std::set<std::string>{"bin", "dev", "etc", "tmp", "usr", "var"}));
+  EXPECT_EQ(Find(plan, "var/www")->kind, JailEntry::Kind::kSymlink);
+  EXPECT_EQ(Find(plan, "var/www")->source, "../www") << "the site's files at the container's path";
   EXPECT_EQ(Find(plan, "usr/bin/bash")->kind, JailEntry::Kind::kLink);
   EXPECT_EQ(Find(plan, "usr/bin/bash")->source, "usr/bin/bash") << "linked from the store's copy";
   EXPECT_EQ(Find(plan, "bin")->source, "usr/bin");
@@ -39,6 +41,15 @@ TEST(JailPlanTest, AShellJailHoldsTheToolsAndWhatAShellNeeds) {
   EXPECT_EQ(Find(plan, "dev/null")->major, 1u);
   EXPECT_EQ(Find(plan, "dev/null")->minor, 3u);
   EXPECT_EQ(ValidateJailPlan(plan, kBlog), std::vector<std::string>{});
+}
+
+TEST(JailPlanTest, AnSftpJailHoldsTheHomeLinkAndNothingElse) {
+  JailPlan plan = PlanSftpJail();
+  EXPECT_EQ(plan.top_level, (std::set<std::string>{"var"}));
+  ASSERT_EQ(plan.entries.size(), 2u);
+  SiteUser sftp = kBlog;
+  sftp.access = SshAccess::kSftp;
+  EXPECT_EQ(ValidateJailPlan(plan, sftp), std::vector<std::string>{});
 }
 
 struct BrokenPlanCase {
@@ -75,6 +86,9 @@ const BrokenPlanCase kBrokenPlans[] = {
     {"OrphanEntry", [](JailPlan& plan) {
        plan.entries.push_back({JailEntry::Kind::kFile, "opt/x", 0644, 0, "", 0, 0});
      }, "opt/x: its directory is not in the plan before it"},
+    {"HomeLinkElsewhere", [](JailPlan& plan) {
+       for (auto& entry : plan.entries) if (entry.path == "var/www") entry.source = "/etc";
+     }, "var/www: must be the link to ../www"},
     {"WorldWritableFile", [](JailPlan& plan) {
        for (auto& entry : plan.entries) if (entry.path == "etc/profile") entry.mode = 0666;
      }, "etc/profile: file writable by group or others"},
