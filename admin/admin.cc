@@ -186,6 +186,16 @@ Result<std::string> Admin::RemoveSite(const std::string& name, bool purge) {
   return out + "its files are deleted (" + std::to_string(removed->removed) + " entries)\n";
 }
 
+Result<std::string> Admin::SetSshAccess(const std::string& name, SshAccess access) {
+  std::string text;
+  auto registry = LoadRegistry(&text);
+  if (!registry.ok()) return registry.error();
+  auto edit = webvps::SetSshAccess(text, paths_.registry(), name, access);
+  if (!edit.ok()) return edit.error();
+  if (Status written = WriteRegistry(edit->text); !written.ok()) return written.error();
+  return "site " + name + ": ssh access " + std::string(SshAccessName(access)) + "\n";
+}
+
 Result<std::string> Admin::PrepareSite(const std::string& name, const HostContext& host) {
   auto registry = LoadRegistry(nullptr);
   if (!registry.ok()) return registry.error();

@@ -51,6 +51,8 @@ class Admin {
   Result<std::string> AddSite(const AddSiteRequest& request, const HostContext& host);
   /// Takes a site out of the registry (its id stays recorded); `purge` deletes its directory.
   Result<std::string> RemoveSite(const std::string& name, bool purge);
+  /// Changes a site's SSH access (sftp, shell, none); sshd-chroot follows within a second.
+  Result<std::string> SetSshAccess(const std::string& name, SshAccess access);
   /// Brings a registered site's directories and site.env in line (after an upgrade, before a start).
   Result<std::string> PrepareSite(const std::string& name, const HostContext& host);
   /// The sites, as a table or as JSON.

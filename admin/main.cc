@@ -69,6 +69,10 @@ class AdminProgram final : public ProgramHooks {
       result = admin.AddSite(request, host);
     } else if (command == "site remove" && args.size() == 3) {
       result = admin.RemoveSite(args[2], line.Has("purge"));
+    } else if (command == "site set" && args.size() == 3) {
+      std::string ssh = line.Value("ssh");
+      if (ssh != "sftp" && ssh != "shell" && ssh != "none") return usage("site set needs --ssh sftp|shell|none");
+      result = admin.SetSshAccess(args[2], ssh == "shell" ? SshAccess::kShell : ssh == "none" ? SshAccess::kNone : SshAccess::kSftp);
     } else if (command == "site prepare" && args.size() == 3) {
       result = admin.PrepareSite(args[2], host);
     } else if (command == "site list" && args.size() == 2) {
@@ -115,6 +119,7 @@ int main(int argc, char** argv) {
                  "  init                 a registry with no sites, unless there is one\n"
                  "  site add NAME        register a site: id, directories, database credentials, site.env\n"
                  "  site remove NAME     take it out of the registry (--purge: and delete its files)\n"
+                 "  site set NAME --ssh ACCESS   change its SSH access (sftp, shell, none)\n"
                  "  site prepare NAME    bring its directories and site.env in line (before a start)\n"
                  "  site list            the sites (--json)\n"
                  "  site names           their names, one per line\n"

@@ -189,6 +189,43 @@ Result<RegistryEdit> RemoveSiteEntry(std::string_view text, const std::string& s
   return Verify(edited, source, expected);
 }
 
+namespace {
+
+// Sets `key` of a site's `ssh:` map to `value` (as written): the existing line replaced, or a
+// line added under `ssh:` (or an `ssh:` block added after the site's name).
+Result<RegistryEdit> SetSshKey(std::string_view text, const std::string& source, const std::string& site, const std::string& key,
+                               const std::string& value, const Registry& expected) {
+  auto edited = TryEdit(text, [&](const YAML::Node& root, std::vector<std::string>& lines) {
+    for (const auto& node : root["sites"]) {
+      if (!node["name"] || node["name"].Scalar() != site) continue;
+      if (node.Style() == YAML::EmitterStyle::Flow) return false;
+      std::string indent(node.Mark().column, ' ');
+      if (const YAML::Node ssh = node["ssh"]) {
+        if (ssh.Style() == YAML::EmitterStyle::Flow || !ssh.IsMap()) return false;
+        if (const YAML::Node old = ssh[key]) {
+          std::string& line = lines[static_cast<size_t>(old.Mark().line)];
+          size_t at = line.find(key + ":");
+          if (at == std::string::npos) return false;
+          size_t comment = line.find(" #", at);
+          std::string trailing = comment == std::string::npos || line.find('"', at) != std::string::npos ? "\n" : line.substr(comment);
+          line = line.substr(0, at) + key + ": " + value + trailing;
+        } else {
+          auto at = lines.begin() + ssh.Mark().line;
+          lines.insert(at, std::string(ssh.Mark().column, ' ') + key + ": " + value + "\n");
+        }
+      } else {
+        auto at = lines.begin() + node["name"].Mark().line + 1;
+        lines.insert(at, indent + "ssh:\n" + indent + "  " + key + ": " + value + "\n");
+      }
+      return true;
+    }
+    return false;
+  });
+  return Verify(edited, source, expected);
+}
+
+}  // namespace
+
 Result<RegistryEdit> SetPasswordHash(std::string_view text, const std::string& source, const std::string& site,
                                      const std::string& hash) {
   auto before = ParseRegistry(text, source);
@@ -198,32 +235,18 @@ Result<RegistryEdit> SetPasswordHash(std::string_view text, const std::string& s
   for (auto& entry : expected.sites) {
     if (entry.name == site) entry.ssh.password_hash = hash;
   }
-  std::string quoted = Quoted(hash);
-  auto edited = TryEdit(text, [&](const YAML::Node& root, std::vector<std::string>& lines) {
-    for (const auto& node : root["sites"]) {
-      if (!node["name"] || node["name"].Scalar() != site) continue;
-      if (node.Style() == YAML::EmitterStyle::Flow) return false;
-      std::string indent(node.Mark().column, ' ');
-      if (const YAML::Node ssh = node["ssh"]) {
-        if (ssh.Style() == YAML::EmitterStyle::Flow || !ssh.IsMap()) return false;
-        if (const YAML::Node old = ssh["password_hash"]) {
-          std::string& line = lines[static_cast<size_t>(old.Mark().line)];
-          size_t key = line.find("password_hash:");
-          if (key == std::string::npos) return false;
-          line = line.substr(0, key) + "password_hash: " + quoted + "\n";
-        } else {
-          auto at = lines.begin() + ssh.Mark().line;
-          lines.insert(at, std::string(ssh.Mark().column, ' ') + "password_hash: " + quoted + "\n");
-        }
-      } else {
-        auto at = lines.begin() + node["name"].Mark().line + 1;
-        lines.insert(at, indent + "ssh:\n" + indent + "  password_hash: " + quoted + "\n");
-      }
-      return true;
-    }
-    return false;
-  });
-  return Verify(edited, source, expected);
+  return SetSshKey(text, source, site, "password_hash", Quoted(hash), expected);
+}
+
+Result<RegistryEdit> SetSshAccess(std::string_view text, const std::string& source, const std::string& site, SshAccess access) {
+  auto before = ParseRegistry(text, source);
+  if (!before.ok()) return before.error();
+  if (!before->FindSite(site)) return Error("no site " + site + " in " + source);
+  Registry expected = *before;
+  for (auto& entry : expected.sites) {
+    if (entry.name == site) entry.ssh.access = access;
+  }
+  return SetSshKey(text, source, site, "access", std::string(SshAccessName(access)), expected);
 }
 
 }  // namespace webvps

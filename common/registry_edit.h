@@ -32,4 +32,7 @@ Result<RegistryEdit> RemoveSiteEntry(std::string_view text, const std::string& s
 Result<RegistryEdit> SetPasswordHash(std::string_view text, const std::string& source, const std::string& site,
                                      const std::string& hash);
 
+/// Sets sites[name = `site`].ssh.access.
+Result<RegistryEdit> SetSshAccess(std::string_view text, const std::string& source, const std::string& site, SshAccess access);
+
 }  // namespace webvps

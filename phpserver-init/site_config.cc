@@ -159,7 +159,7 @@ std::vector<std::string> SelfSignedCertificateCommand(const SiteEnvironment& sit
   std::string names = "subjectAltName=DNS:" + site.host;
   for (const auto& alias : site.aliases) names += ",DNS:" + alias;
   return {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-          "-days", "825", "-subj", "/CN=" + site.host, "-addext", names,
+          "-days", "825", "-subj", "/CN=" + site.host, "-addext", names, "-addext", "basicConstraints=critical,CA:FALSE",
           "-keyout", key_path, "-out", certificate_path};
 }
 

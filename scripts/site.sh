@@ -3,6 +3,7 @@
 #   scripts/site.sh add NAME --host HOST [--alias A,B] [--email ADDR] [--ssh sftp|shell|none] [--lamp] [--no-start]
 #   scripts/site.sh remove NAME [--purge]       stops it and takes it out of the registry; --purge deletes its files
 #   scripts/site.sh start NAME | stop NAME | restart NAME
+#   scripts/site.sh set NAME --ssh sftp|shell|none   its SSH access (a shell taken away ends its sessions)
 #   scripts/site.sh list
 # The registry, the site ids and the sites' directories belong to the admin tool (webvps/admin,
 # run by lib.sh's `admin`): this script never parses YAML or touches a site's files itself; it
@@ -11,7 +12,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-usage() { die "usage: scripts/site.sh add NAME --host HOST [--alias A,B] [--email ADDR] [--ssh sftp|shell|none] [--lamp] [--no-start] | remove NAME [--purge] | start NAME | stop NAME | restart NAME | list"; }
+usage() { die "usage: scripts/site.sh add NAME --host HOST [--alias A,B] [--email ADDR] [--ssh sftp|shell|none] [--lamp] [--no-start] | remove NAME [--purge] | start NAME | stop NAME | restart NAME | set NAME --ssh ACCESS | list"; }
 
 site_env() { echo "$SITES_DIR/$1/site.env"; }
 
@@ -91,6 +92,7 @@ case "${1:-}" in
   start) cmd_start "${2:-}" ;;
   stop) cmd_stop "${2:-}" ;;
   restart) cmd_stop "${2:-}"; cmd_start "${2:-}" ;;
+  set) [ $# -eq 4 ] && [ "$3" = --ssh ] && valid_site_name "$2" || usage; admin site set "$2" --ssh "$4" ;;
   list) cmd_list ;;
   *) usage ;;
 esac

@@ -150,6 +150,13 @@ Status SshdService::Start() {
   if (Status status = EnsureHostKeys(); !status.ok()) return status;
   if (auto resolv = ReadFile("/etc/resolv.conf"); resolv.ok()) resolv_conf_ = *resolv;
   if (Status status = PrepareTools(false, nullptr); !status.ok()) return status;
+  // A shell user could otherwise hard-link a root-owned tool into the site's files, where the
+  // site's container sees it: the kernel's protected_hardlinks refuses links to others' files.
+  if (auto value = ReadFile("/proc/sys/fs/protected_hardlinks"); !value.ok() || !value->starts_with("1")) {
+    shells_allowed_ = false;
+    spdlog::error("fs.protected_hardlinks is not 1 on this host: shells are refused (SFTP only) until it is "
+                  "(sysctl -w fs.protected_hardlinks=1; Debian's default)");
+  }
 
   SshdConfigOptions options;
   options.port = settings_.port;
@@ -308,6 +315,10 @@ void SshdService::Apply(const char* why) {
     }
     user.keys = MergeKeys(user.keys, ReadSiteKeys(user.name, jail->files.get(), state));
     std::string problem;
+    if (user.access == SshAccess::kShell && !shells_allowed_) {
+      problem = "shell refused, SFTP only: the host's fs.protected_hardlinks is off";
+      user.access = SshAccess::kSftp;
+    }
     bool shell = user.access == SshAccess::kShell;
     JailPlan plan = shell ? PlanShellJail(user, tools_.entries, {resolv_conf_}) : PlanSftpJail();
     std::vector<std::string> invalid = ValidateJailPlan(plan, user);

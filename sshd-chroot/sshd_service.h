@@ -89,6 +89,7 @@ class SshdService {
   std::map<std::string, std::string> written_;  ///< path -> content last written (accounts, keys)
   int registry_watch_ = -1;
   bool soon_pending_ = false;
+  bool shells_allowed_ = true;  ///< false when the host's fs.protected_hardlinks is off
   bool stopping_ = false;
   int exit_code_ = 0;
   std::atomic<bool> sshd_running_ = false;

@@ -75,6 +75,20 @@ TEST(SetPasswordHashTest, AnUnknownSiteOrABrokenRegistryIsAnError) {
 }
 
 
+TEST(SetSshAccessTest, ChangesTheLineKeepingItsComment) {
+  std::string text = std::string(kRegistry);
+  text.replace(text.find("      access: shell\n"), 20, "      access: shell   # webmaster asked\n");
+  auto edit = SetSshAccess(text, "webvps.yaml", "shop", SshAccess::kSftp);
+  ASSERT_TRUE(edit.ok()) << edit.error().message();
+  EXPECT_FALSE(edit->rewritten);
+  EXPECT_NE(edit->text.find("      access: sftp # webmaster asked\n"), std::string::npos) << edit->text;
+  EXPECT_EQ(edit->registry.FindSite("shop")->ssh.access, SshAccess::kSftp);
+  auto added = SetSshAccess(kRegistry, "webvps.yaml", "news", SshAccess::kNone);
+  ASSERT_TRUE(added.ok());
+  EXPECT_FALSE(added->rewritten);
+  EXPECT_EQ(added->registry.FindSite("news")->ssh.access, SshAccess::kNone);
+}
+
 Site NewSite(const std::string& name, int id) {
   Site site;
   site.name = name;
