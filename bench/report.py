@@ -201,8 +201,37 @@ def sshd_chroot(report):
          ratio(theirs["disk_per_jail_kb"], ours["disk_per_jail_kb"]), "< 1 MB"],
         ["the tools' one copy (the store)", f"{ours['store_mb']} MB, {ours['store_ms'] / 1000:.1f} s once", "", "", ""],
     ])
+    before = r.get("before")
+    if before:
+        report.add("Before the tenant-isolation redesign (issue 13; the image of the commit before it, in the same run), "
+                   "the jails' tools were hard links in the site's own files, which its container mounts; now they are "
+                   "beside them, in the jail root no site container mounts:", "")
+        report.table(["figure", "after", "before"], [
+            ["disk per extra shell jail", f"{ours['disk_per_jail_kb'] / 1024:.2f} MB", f"{before['disk_per_jail_kb'] / 1024:.2f} MB"],
+            ["100 shell sites from none", f"{ours['shell_wall_ms'] / 1000:.2f} s", f"{before['shell_wall_ms'] / 1000:.2f} s"],
+        ])
     report.goal("sshd-chroot", "100 sites provisioned", f"{ours['shell_wall_ms'] / 1000:.2f} s", "< 5 s", ours["shell_wall_ms"] < 5000)
     report.goal("sshd-chroot", "disk per extra jail", f"{ours['disk_per_jail_kb'] / 1024:.2f} MB", "< 1 MB", ours["disk_per_jail_kb"] < 1024)
+
+
+def site_start(report):
+    r = load("site-start")
+    report.add("## A site's container starting (`bash bench/site-start/run.sh`)", "")
+    if not r:
+        report.add("Not run.", "")
+        return
+    a, b = r["after"], r["before"]
+    report.add("webvps/phpserver with the per-site compose file's settings, against the image before the "
+               "tenant-isolation redesign (issue 13) in the same run: `docker run` of a new site (its layout, "
+               "certificate and default vhost made at start) and `docker start` of an existing one, to the first "
+               "200 from the container's Apache.", "")
+    report.table(["figure", "after (site's uid, no capability)", "before (root Apache, cron)"], [
+        ["new site: run -> first 200, p50 / p95", f"{a['new_site_ms']['p50']:.0f} / {a['new_site_ms']['p95']:.0f} ms",
+         f"{b['new_site_ms']['p50']:.0f} / {b['new_site_ms']['p95']:.0f} ms"],
+        ["restart: start -> first 200, p50 / p95", f"{a['restart_ms']['p50']:.0f} / {a['restart_ms']['p95']:.0f} ms",
+         f"{b['restart_ms']['p50']:.0f} / {b['restart_ms']['p95']:.0f} ms"],
+        ["memory of its processes, p50", f"{a['memory_kib']['p50'] / 1024:.1f} MB", f"{b['memory_kib']['p50'] / 1024:.1f} MB"],
+    ])
 
 
 def images(report):
@@ -230,6 +259,7 @@ def main():
     mail = mailer(body)
     init_delays = phpserver_init(body)
     sshd_chroot(body)
+    site_start(body)
     images(body)
 
     figures = []

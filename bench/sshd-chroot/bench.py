@@ -56,8 +56,8 @@ def wait_for_log(name, pattern, timeout=120):
     sys.exit(f"timed out waiting for {pattern!r} in {name}'s log:\n{docker('logs', name).stderr[-3000:]}")
 
 
-def webvps(work):
-    sites = os.path.join(work, "sites")
+def webvps(work, image="webvps/sshd"):
+    sites = os.path.join(work, f"sites-{uuid.uuid4().hex[:6]}")
     os.makedirs(sites)
     os.chmod(sites, 0o755)
     for i in range(1, SITES + 1):
@@ -71,7 +71,7 @@ def webvps(work):
     with open(path, "w") as out:
         out.write(registry(0, "shell"))
     name = f"webvps-bench-sshd-{uuid.uuid4().hex[:8]}"
-    docker("run", "-d", "--name", name, "-v", f"{sites}:/home", "webvps/sshd")
+    docker("run", "-d", "--name", name, "-v", f"{sites}:/home", image)
     try:
         store = wait_for_log(name, r"jail tools \w+: (\d+) files, (\d+) MB, copied to the store \((\d+) ms\)")
         wait_for_log(name, r"serving SFTP/SSH")
@@ -133,6 +133,9 @@ def main():
     os.chmod(work, 0o755)
     try:
         ours = webvps(work)
+        # The same, with the image before the tenant-isolation redesign (jails in the site's files).
+        built = subprocess.run(["bash", os.path.join(ROOT, "bench", "before-images.sh"), "sshd"])
+        before = webvps(work, "webvps-bench/sshd-before") if built.returncode == 0 else None
         theirs = jailkit(work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -146,6 +149,9 @@ def main():
          f"{theirs['disk_per_jail_kb'] / max(ours['disk_per_jail_kb'], 1):.0f}x", "< 1 MB"),
         ("tool store, once (MB / files / s)", f"{ours['store_mb']} / {ours['store_files']} / {ours['store_ms'] / 1000:.1f}", "", "", ""),
     ]
+    if before:
+        rows.append(("  before the redesign: disk per jail (MB)", f"{before['disk_per_jail_kb'] / 1024:.2f}", "", "", ""))
+        rows.append(("  before the redesign: 100 shell sites (s)", f"{before['shell_wall_ms'] / 1000:.2f}", "", "", ""))
     print(f"sshd-chroot vs jailkit jk_init ({os.cpu_count()} cores; the same {ours['store_files']} files of tools; "
           f"* jk_init measured on {theirs['sites']} jails ({theirs['ms'] / 1000:.1f} s) and scaled to {SITES})")
     print(f"{'figure':40} {'webvps':>14} {'jk_init':>8} {'ratio':>6}  goal")
@@ -154,7 +160,7 @@ def main():
     print(f"sshd-chroot check after: {ours['check']}")
     os.makedirs(os.path.join(ROOT, "build", "bench-results"), exist_ok=True)
     with open(os.path.join(ROOT, "build", "bench-results", "sshd-chroot.json"), "w") as out:
-        json.dump({"webvps": ours, "jailkit": theirs, "jailkit_100_ms": jk_100_ms}, out, indent=2)
+        json.dump({"webvps": ours, "before": before, "jailkit": theirs, "jailkit_100_ms": jk_100_ms}, out, indent=2)
 
 
 if __name__ == "__main__":
