@@ -110,8 +110,9 @@ std::optional<SshAccess> AccessAt(const YAML::Node& node, const std::string& pat
   return std::nullopt;
 }
 
-void ParseMailLimit(const YAML::Node& node, const std::string& path, MailLimit& limit, Problems& problems) {
-  if (!CheckMap(node, path, {"limit", "window"}, problems)) return;
+void ParseMailLimit(const YAML::Node& node, const std::string& path, MailLimit& limit, Problems& problems,
+                    const std::set<std::string>& keys = {"limit", "window"}) {
+  if (!CheckMap(node, path, keys, problems)) return;
   if (node["limit"]) {
     if (auto value = IntegerAt(node["limit"], path + ".limit", 1, 1'000'000, problems)) limit.limit = *value;
   }
@@ -192,7 +193,27 @@ Site ParseSite(const YAML::Node& node, const std::string& path, const RegistryDe
   if (node["email"]) {
     if (auto email = EmailAt(node["email"], path + ".email", problems)) site.email = *email;
   }
-  if (node["mail"]) ParseMailLimit(node["mail"], path + ".mail", site.mail, problems);
+  if (const YAML::Node mail = node["mail"]) {
+    ParseMailLimit(mail, path + ".mail", site.mail, problems, {"limit", "window", "sender", "senders"});
+    if (mail.IsMap() && mail["sender"]) {
+      if (auto sender = EmailAt(mail["sender"], path + ".mail.sender", problems)) site.mail_sender = LowerCase(*sender);
+    }
+    if (const YAML::Node senders = mail.IsMap() ? mail["senders"] : YAML::Node(); senders) {
+      if (!senders.IsSequence()) {
+        problems.Add(senders, path + ".mail.senders", "expected a list of addresses or @domains");
+      } else {
+        for (size_t i = 0; i < senders.size(); ++i) {
+          std::string item_path = path + ".mail.senders[" + std::to_string(i) + "]";
+          auto text = ScalarAt(senders[i], item_path, problems);
+          if (!text) continue;
+          std::string value = LowerCase(*text);
+          auto problem = value.starts_with("@") ? HostNameProblem(value.substr(1)) : EmailProblem(value);
+          if (problem) problems.Add(senders[i], item_path, QuoteForMessage(*text) + ": " + *problem);
+          else site.mail_senders.push_back(value);
+        }
+      }
+    }
+  }
   if (node["ssh"]) ParseSsh(node["ssh"], path + ".ssh", site.ssh, problems);
   return site;
 }
@@ -353,10 +374,12 @@ std::string RenderRegistry(const Registry& registry) {
     out << YAML::Key << "host" << YAML::Value << site.host;
     if (!site.aliases.empty()) out << YAML::Key << "aliases" << YAML::Value << YAML::Flow << site.aliases;
     out << YAML::Key << "email" << YAML::Value << site.email;
-    if (!(site.mail == registry.defaults.mail)) {
+    if (!(site.mail == registry.defaults.mail) || !site.mail_sender.empty() || !site.mail_senders.empty()) {
       out << YAML::Key << "mail" << YAML::Value << YAML::BeginMap << YAML::Key << "limit" << YAML::Value
-          << site.mail.limit << YAML::Key << "window" << YAML::Value << std::to_string(site.mail.window.count()) + "s"
-          << YAML::EndMap;
+          << site.mail.limit << YAML::Key << "window" << YAML::Value << std::to_string(site.mail.window.count()) + "s";
+      if (!site.mail_sender.empty()) out << YAML::Key << "sender" << YAML::Value << site.mail_sender;
+      if (!site.mail_senders.empty()) out << YAML::Key << "senders" << YAML::Value << YAML::Flow << site.mail_senders;
+      out << YAML::EndMap;
     }
     out << YAML::Key << "ssh" << YAML::Value << YAML::BeginMap;
     out << YAML::Key << "access" << YAML::Value << std::string(SshAccessName(site.ssh.access));

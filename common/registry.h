@@ -41,6 +41,8 @@ struct Site {
   std::vector<std::string> aliases;  ///< further host names, lower case
   std::string email;                 ///< the customer's contact
   MailLimit mail;                    ///< the site's own limit, else the registry default
+  std::string mail_sender;           ///< mail.sender: the default sender (else webmaster@<host>)
+  std::vector<std::string> mail_senders;  ///< mail.senders: further addresses, or "@domain"s, it may send as
   SiteSsh ssh;
 
   int uid() const { return kSiteUidBase + id; }

@@ -7,6 +7,8 @@
 #include <optional>
 #include <vector>
 
+#include "config.h"
+
 namespace webvps {
 namespace {
 
@@ -77,8 +79,11 @@ std::string RenderSiteBlock(const Site& site, const RegistryDefaults& defaults, 
     out += "]\n";
   }
   out += in + "email: " + site.email + "\n";
-  if (!(site.mail == defaults.mail)) {
-    out += in + "mail: {limit: " + std::to_string(site.mail.limit) + ", window: " + std::to_string(site.mail.window.count()) + "s}\n";
+  if (!(site.mail == defaults.mail) || !site.mail_sender.empty() || !site.mail_senders.empty()) {
+    out += in + "mail: {limit: " + std::to_string(site.mail.limit) + ", window: " + std::to_string(site.mail.window.count()) + "s";
+    if (!site.mail_sender.empty()) out += ", sender: " + site.mail_sender;
+    if (!site.mail_senders.empty()) out += ", senders: [" + JoinList(site.mail_senders) + "]";
+    out += "}\n";
   }
   out += in + "ssh:\n" + in + "  access: " + std::string(SshAccessName(site.ssh.access)) + "\n";
   if (!site.ssh.password_hash.empty()) out += in + "  password_hash: " + Quoted(site.ssh.password_hash) + "\n";

@@ -81,11 +81,6 @@ std::string AddressIn(std::string_view value) {
 
 }  // namespace
 
-std::string SmtpReply::ToString() const {
-  if (code == 0) return "no reply: " + (text.empty() ? std::string("connection trouble") : text);
-  return std::to_string(code) + (text.empty() ? "" : " " + text);
-}
-
 std::string_view OutcomeName(Outcome outcome) {
   switch (outcome) {
     case Outcome::kSent: return "sent";
@@ -242,9 +237,12 @@ std::string RenderPauseAlert(const std::string& site, const SitePause& pause, co
       << "Auto-Submitted: auto-generated\n"
       << "Content-Type: text/plain; charset=utf-8\n\n";
   if (pause.count > 0) {
-    out << "The site " << site << " queued " << pause.count << " mails within "
+    out << "The site " << site << " queued " << pause.count << " mails (one per recipient) within "
         << std::chrono::duration_cast<std::chrono::seconds>(limit.window).count() << " seconds (the limit is " << limit.limit
         << "), so its mail was paused on " << Rfc5322Date(pause.since) << ".\n";
+  } else if (!pause.reason.empty()) {
+    out << "The mail of site " << site << " was paused on " << Rfc5322Date(pause.since) << ": " << pause.reason
+        << ".\nMail it queues meanwhile goes to failed/ with the reason, not to the relay.\n";
   } else {
     out << "The mail of site " << site << " was put on hold by an administrator on " << Rfc5322Date(pause.since) << ".\n";
   }
@@ -260,17 +258,45 @@ std::string RenderPauseAlert(const std::string& site, const SitePause& pause, co
   return out.str();
 }
 
-std::string RenderOutboxFile(const OutgoingMessage& message) {
-  std::string out = "Return-Path: <" + message.sender + ">\n";
+std::string RenderOutboxEnvelope(const std::string& sender, const std::vector<std::string>& recipients) {
+  std::string out = "Return-Path: <" + sender + ">\n";
   out += "X-Webvps-Envelope-To: ";
-  for (size_t i = 0; i < message.recipients.size(); ++i) out += (i ? ", " : "") + message.recipients[i];
-  out += "\n";
-  out.reserve(out.size() + message.data.size());
-  for (size_t i = 0; i < message.data.size(); ++i) {
-    if (message.data[i] == '\r' && i + 1 < message.data.size() && message.data[i + 1] == '\n') continue;
-    out += message.data[i];
+  for (size_t i = 0; i < recipients.size(); ++i) out += (i ? ", " : "") + recipients[i];
+  return out + "\n";
+}
+
+std::string OutboxLineEnds(std::string_view piece, bool& after_cr) {
+  std::string out;
+  out.reserve(piece.size());
+  for (char c : piece) {
+    if (after_cr) {
+      after_cr = false;
+      if (c != '\n') out += '\r';
+    }
+    if (c == '\r') {
+      after_cr = true;
+      continue;
+    }
+    out += c;
   }
   return out;
+}
+
+std::string RenderRelayAlert(const std::string& problem, WallTime since, const std::string& from, const std::string& to,
+                             size_t waiting, WallTime now) {
+  std::ostringstream out;
+  out << "From: webvps mailer <" << from << ">\n"
+      << "To: " << to << "\n"
+      << "Subject: [webvps] mail waited for the relay\n"
+      << "Date: " << Rfc5322Date(now) << "\n"
+      << "Auto-Submitted: auto-generated\n"
+      << "Content-Type: text/plain; charset=utf-8\n\n"
+      << "From " << Rfc5322Date(since) << " to " << Rfc5322Date(now)
+      << " the relay refused or failed the mailer's sessions:\n\n    " << problem << "\n\n"
+      << "This is a problem of the relay's settings (its address, TLS, the user and password in MAILER_SMTP or\n"
+      << "smtp.*), not of the sites' mail: no message was failed or bounced for it. " << waiting << " messages\n"
+      << "waited meanwhile and go out now that the relay takes mail again.\n";
+  return out.str();
 }
 
 RewrittenMessage RewriteSender(const std::string& sender, std::string_view message, const std::string& rewrite_domain) {

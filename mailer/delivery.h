@@ -12,30 +12,12 @@
 #include <vector>
 
 #include "mailer/rate_limiter.h"
+#include "mailer/smtp_protocol.h"
 #include "mailer/retry_schedule.h"
 #include "registry.h"
 #include "result.h"
 
 namespace webvps::mailer {
-
-/// A server reply; code 0 means none came (connection refused, dropped, timed out): temporary.
-struct SmtpReply {
-  int code = 0;
-  std::string text;  ///< the reply text, or what went wrong when no reply came
-  bool Positive() const { return code >= 200 && code < 300; }
-  bool Permanent() const { return code >= 500 && code < 600; }
-  /// "250 2.0.0 Ok" / "no reply: connection refused".
-  std::string ToString() const;
-  bool operator==(const SmtpReply&) const = default;
-};
-
-/// A message as handed to a transport.
-struct OutgoingMessage {
-  std::string id;                       ///< for logs: "<site>/<queue file>"
-  std::string sender;                   ///< empty: <>
-  std::vector<std::string> recipients;  ///< those still to deliver
-  std::string data;                     ///< the message, CRLF line ends
-};
 
 struct RecipientReply {
   std::string recipient;
@@ -98,9 +80,16 @@ std::string RenderBounce(const std::string& original_sender, const std::vector<R
 std::string RenderPauseAlert(const std::string& site, const SitePause& pause, const MailLimit& limit,
                              const std::string& from, const std::vector<std::string>& to, WallTime now);
 
-/// The file the local outbox (a Maildir) stores: the envelope in a Return-Path and an
-/// X-Webvps-Envelope-To header, then the message with LF line ends.
-std::string RenderOutboxFile(const OutgoingMessage& message);
+/// The head of a file the local outbox (a Maildir) stores: the envelope in a Return-Path and an
+/// X-Webvps-Envelope-To header; the message follows with LF line ends (see OutboxLineEnds).
+std::string RenderOutboxEnvelope(const std::string& sender, const std::vector<std::string>& recipients);
+/// A piece of a message with its CRLFs made LF, as a Maildir file has them. `after_cr` carries a
+/// CR at the end of one piece over to the next.
+std::string OutboxLineEnds(std::string_view piece, bool& after_cr);
+/// A message alert about the relay: it refused the mailer (a password, TLS, the session), so
+/// mail waits; sent to the admin when the relay takes mail again.
+std::string RenderRelayAlert(const std::string& problem, WallTime since, const std::string& from, const std::string& to,
+                             size_t waiting, WallTime now);
 
 /// The optional sender rewrite for relays that accept only known senders: the envelope
 /// `local@domain` becomes `local-domain@<rewrite_domain>`, so does the From: header's address,

@@ -4,13 +4,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <boost/asio/post.hpp>
-#include <cstdlib>
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
+#include <functional>
 #include <spdlog/spdlog.h>
 
 #include "atomic_file.h"
 #include "mailer/queue_file.h"
+#include "mailer/sender_policy.h"
 #include "names.h"
 
 namespace webvps::mailer {
@@ -19,16 +21,18 @@ namespace {
 namespace asio = boost::asio;
 using SteadyClock = std::chrono::steady_clock;
 
-// The mailer's own mail (alerts and bounces) goes through the same queue machinery under this
-// key, which no site can have (site names start with a letter); it is never limited or paused.
-const std::string kInternal = "(mailer)";
+// The envelope and the header block must end within this many bytes of a queue file's start:
+// they are what the mailer reads; the body is streamed.
+constexpr size_t kHeadBytes = 1 << 20;
 
 constexpr uint32_t kQueueEvents = IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
+constexpr uint32_t kRegistryEvents = IN_CLOSE_WRITE | IN_MOVED_TO;
+constexpr uint32_t kRootEvents = IN_CREATE | IN_MOVED_TO | IN_ONLYDIR;
 
 WallTime Now() { return std::chrono::system_clock::now(); }
 
-long long Millis(SteadyClock::duration duration) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(duration).count();
+long long SecondsUntil(WallTime when, WallTime now) {
+  return std::max<long long>(0, std::chrono::duration_cast<std::chrono::seconds>(when - now).count());
 }
 
 std::string HostName() {
@@ -39,7 +43,27 @@ std::string HostName() {
 
 std::string FormatTime(WallTime time) { return FormatUtc(time, UtcStyle::kShort); }
 
-MetricLabels SiteLabel(const std::string& site) { return {{"site", site == kInternal ? "_mailer" : site}}; }
+bool Internal(const std::string& site) { return site == kInternalSite; }
+std::string Shown(const std::string& site) { return Internal(site) ? "mailer" : site; }
+std::string FileKey(const std::string& site) { return Internal(site) ? "_mailer" : site; }
+std::string IdOf(const MessageKey& key) { return Shown(key.site) + "/" + key.name; }
+MetricLabels SiteLabel(const std::string& site) { return {{"site", Internal(site) ? "_mailer" : site}}; }
+
+bool SameFile(const std::string& a, const std::string& b) {
+  struct stat first {}, second {};
+  return ::stat(a.c_str(), &first) == 0 && ::stat(b.c_str(), &second) == 0 && first.st_dev == second.st_dev &&
+         first.st_ino == second.st_ino;
+}
+
+// The header block of a message that starts at `offset` of `head` (which holds the file's first
+// bytes; `whole` when that is the whole file): its length, or an error when it does not end in
+// what was read. A message without a body is all header block.
+Result<size_t> HeaderLength(const std::string& head, size_t offset, bool whole) {
+  std::string_view message = std::string_view(head).substr(offset);
+  if (auto length = HeaderBlockLength(message, message.size())) return *length;
+  if (whole) return message.size();
+  return Error("the header block does not end within the first " + std::to_string(kHeadBytes) + " bytes");
+}
 
 }  // namespace
 
@@ -51,29 +75,41 @@ MailerService::MailerService(asio::io_context& io, Settings settings, std::uniqu
       metrics_(metrics),
       inotify_(io),
       control_(io, [this](const std::string& request) { return HandleControl(request); }),
-      workers_(static_cast<size_t>(settings_.sessions)),
       wake_timer_(io),
       rescan_timer_(io),
       soon_timer_(io),
       minute_timer_(io),
-      stop_timer_(io) {
+      stop_timer_(io),
+      model_(settings_.limits, settings_.retry, settings_.sessions, settings_.messages_per_session) {
   metrics_.DescribeGauge("webvps_mailer_queued", "Messages in the site's queue, held and deferred ones included.");
+  metrics_.DescribeGauge("webvps_mailer_queued_bytes", "Bytes of the messages in the site's queue.");
   metrics_.DescribeCounter("webvps_mailer_sent_total", "Messages accepted by the relay (or stored in the outbox).");
   metrics_.DescribeCounter("webvps_mailer_deferred_total", "Delivery attempts that ended in a temporary failure.");
   metrics_.DescribeCounter("webvps_mailer_failed_total", "Messages moved to failed/ (refused, malformed or given up).");
+  metrics_.DescribeCounter("webvps_mailer_rewritten_total", "Messages whose sender the sender policy rewrote.");
   metrics_.DescribeGauge("webvps_mailer_paused", "1 while the site's mail is paused.");
   metrics_.DescribeGauge("webvps_mailer_queues_watched", "Site queues being watched.");
   metrics_.DescribeGauge("webvps_mailer_sessions_active", "SMTP sessions in flight.");
   metrics_.DescribeGauge("webvps_mailer_messages_queued", "Messages queued over all sites.");
+  metrics_.DescribeGauge("webvps_mailer_relay_up", "0 while the relay refuses or fails the mailer's sessions, else 1.");
+  metrics_.DescribeCounter("webvps_mailer_relay_failures_total", "Sessions the relay refused or failed before any message.");
+  metrics_.DescribeGauge("webvps_mailer_unfiled", "Messages answered by the relay whose move out of queue/ is still to do.");
+  metrics_.Set("webvps_mailer_relay_up", 1);
 }
 
-MailerService::~MailerService() {
-  workers_.stop();
-  workers_.join();
-}
+MailerService::~MailerService() = default;
 
 std::string MailerService::RetryPath(const std::string& site) const {
-  return settings_.data_dir + "/retry/" + (site == kInternal ? "_mailer" : site);
+  return settings_.data_dir + "/retry/" + FileKey(site);
+}
+
+std::string MailerService::AlertFrom() const {
+  return settings_.alert_from.empty() ? "mailer@" + HostName() : settings_.alert_from;
+}
+
+MailerService::SiteDir* MailerService::DirOf(const std::string& site) {
+  auto it = sites_.find(site);
+  return it == sites_.end() ? nullptr : &it->second;
 }
 
 Status MailerService::Start() {
@@ -84,36 +120,65 @@ Status MailerService::Start() {
     if (fs_error) return Error("create " + settings_.data_dir + "/" + sub + ": " + fs_error.message());
   }
   if (auto pauses = ReadFile(settings_.data_dir + "/pauses"); pauses.ok()) {
-    if (Status restored = limiter_.RestorePauses(*pauses); !restored.ok()) {
+    if (Status restored = model_.limiter().RestorePauses(*pauses); !restored.ok()) {
       spdlog::error("{}/pauses: {}; no site is paused by it", settings_.data_dir, restored.error().message());
     }
   }
-  LoadRegistry();
-  std::filesystem::path registry(settings_.registry);
-  if (auto watch = inotify_.Watch(registry.parent_path().string(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE); watch.ok()) {
-    registry_watch_ = *watch;
+  std::vector<std::string> problems;
+  auto journal = FilingJournal::Open(settings_.data_dir + "/filing-journal", problems);
+  for (const auto& problem : problems) spdlog::error("{}", problem);
+  if (!journal.ok()) return journal.error();
+  journal_.emplace(std::move(*journal));
+  for (const auto& [slot, entry] : journal_->entries()) {
+    std::string site = entry.site == "_mailer" ? kInternalSite : entry.site;
+    filed_[{site, entry.name}] = Filed{entry, slot};
   }
-  if (auto watch = inotify_.Watch(glob_.sites_root(), IN_CREATE | IN_MOVED_TO | IN_ONLYDIR); watch.ok()) {
-    root_watch_ = *watch;
+  if (!filed_.empty()) {
+    spdlog::warn("{} messages answered by the relay before the last stop are still to be moved out of their queues; "
+                 "they are not sent again",
+                 filed_.size());
+  }
+  CheckRegistry(true);
+  std::filesystem::path registry(settings_.registry);
+  registry_name_ = registry.filename().string();
+  std::string registry_dir = registry.parent_path().string();
+  // One watch per directory: a second inotify_add_watch on the same inode would replace the
+  // first one's mask (the registry usually sits in the sites root, /home).
+  bool shared = SameFile(registry_dir, glob_.sites_root());
+  if (auto watch = inotify_.Watch(registry_dir, kRegistryEvents | (shared ? kRootEvents : 0)); watch.ok()) {
+    registry_watch_ = *watch;
+    if (shared) root_watch_ = *watch;
   } else {
-    spdlog::warn("cannot watch {} for new sites ({}); new sites are found by the rescan every {} s", glob_.sites_root(),
-                 watch.error().message(), settings_.rescan_interval.count());
+    spdlog::warn("cannot watch {} for registry changes ({}); it is checked every {} s", registry_dir, watch.error().message(),
+                 settings_.rescan_interval.count());
+  }
+  if (!shared) {
+    if (auto watch = inotify_.Watch(glob_.sites_root(), kRootEvents); watch.ok()) {
+      root_watch_ = *watch;
+    } else {
+      spdlog::warn("cannot watch {} for new sites ({}); new sites are found by the rescan every {} s", glob_.sites_root(),
+                   watch.error().message(), settings_.rescan_interval.count());
+    }
   }
   auto internal = SiteMailDir::Open(settings_.data_dir, "internal");
   if (!internal.ok()) return internal.error();
-  SiteQueue& own = queues_[kInternal];
-  own.name = kInternal;
+  SiteDir& own = sites_[kInternalSite];
   own.dir = std::make_shared<SiteMailDir>(std::move(*internal));
-  LoadRetries(own);
+  LoadRetries(kInternalSite, own);
   if (Status control = control_.Start(settings_.data_dir + "/control.sock"); !control.ok()) return control;
   inotify_.Start([this](const InotifyEvent& event) { OnInotify(event); });
   work_.emplace(io_.get_executor());
   Rescan();
+  RetryFilings();
+  ReportUnregistered();
   SendDueAlerts();
   ScheduleTimers();
-  spdlog::info("relaying through {}; watching {} ({} queues); {} parallel sessions of up to {} messages",
-               transport_->Describe(), settings_.queue_glob, queues_.size() - 1, settings_.sessions,
-               settings_.messages_per_session);
+  spdlog::info("relaying through {}; watching {} ({} queues); {} parallel sessions of up to {} messages; sender policy {}",
+               transport_->Describe(), settings_.queue_glob, sites_.size() - 1, settings_.sessions,
+               settings_.messages_per_session,
+               settings_.sender_policy == SenderPolicyMode::kRewrite  ? "rewrite"
+               : settings_.sender_policy == SenderPolicyMode::kRefuse ? "refuse"
+                                                                      : "off");
   Dispatch();
   return {};
 }
@@ -129,11 +194,8 @@ void MailerService::Stop() {
     stop_timer_.expires_after(settings_.stop_timeout);
     stop_timer_.async_wait([this](boost::system::error_code error) {
       if (error) return;
-      spdlog::warn("stop timeout: {} sessions still in flight; their messages stay queued and are sent at the next start",
-                   active_sessions_);
-      spdlog::default_logger()->flush();
-      // The worker threads are blocked in the SMTP library; nothing is lost by not waiting.
-      std::_Exit(0);
+      spdlog::warn("stop timeout: ending {} sessions; their unsent messages stay queued for the next start", active_sessions_);
+      transport_->StopAll();
     });
   }
   FinishStopIfIdle();
@@ -148,31 +210,61 @@ void MailerService::FinishStopIfIdle() {
 
 HealthReport MailerService::Health() const {
   // Healthy once started: a relay that is down is a reason to queue, not to restart the mailer.
+  const auto& relay = model_.relay();
+  if (relay.down) return {true, "relay down since " + FormatTime(relay.since) + ": " + relay.last_problem};
   return HealthReport{};
 }
 
-void MailerService::LoadRegistry() {
-  auto registry = webvps::LoadRegistry(settings_.registry);
+// The registry, when its content changed (or `force`): parsed, and the model told. A broken one
+// leaves the last good one in force.
+void MailerService::CheckRegistry(bool force) {
+  auto text = ReadFile(settings_.registry);
+  if (!text.ok()) {
+    if (force || registry_) spdlog::error("registry: {}; {}", text.error().message(),
+                                          registry_ ? "keeping the last good one" : "no site's mail is relayed until it loads");
+    return;
+  }
+  size_t hash = std::hash<std::string>{}(*text);
+  if (!force && hash == registry_hash_) return;
+  registry_hash_ = hash;
+  auto registry = ParseRegistry(*text, settings_.registry);
   if (!registry.ok()) {
     spdlog::error("registry: {}; {}", registry.error().message(),
-                  registry_ ? "keeping the last good one" : "using the default limits and no alert addresses");
+                  registry_ ? "keeping the last good one" : "no site's mail is relayed until it loads");
     return;
   }
   bool first = !registry_;
   registry_ = std::move(*registry);
+  model_.SetRegistry(&*registry_);
   spdlog::info("registry {} {}: {} sites", settings_.registry, first ? "loaded" : "reloaded", registry_->sites.size());
+  if (!first) {
+    ReportUnregistered();
+    Dispatch();
+  }
 }
 
-MailLimit MailerService::LimitOf(const std::string& site) const {
-  if (!registry_) return MailLimit{};
-  if (const Site* entry = registry_->FindSite(site)) return entry->mail;
-  return registry_->defaults.mail;
+// One line when a site with queued mail is not (or no longer) in the registry, one when it is again.
+void MailerService::ReportUnregistered() {
+  for (auto& [site, dir] : sites_) {
+    if (Internal(site)) continue;
+    bool registered = model_.Registered(site);
+    if (!registered && !dir.unregistered_reported) {
+      auto counts = model_.CountsOf(site);
+      spdlog::warn("site {} is not in the registry: its mail is not relayed; {} queued messages are kept in its queue", site,
+                   counts.queued);
+      dir.unregistered_reported = true;
+    } else if (registered && dir.unregistered_reported) {
+      spdlog::info("site {} is in the registry again: its mail is relayed", site);
+      dir.unregistered_reported = false;
+    }
+  }
 }
 
 void MailerService::ScheduleTimers() {
   rescan_timer_.expires_after(settings_.rescan_interval);
   rescan_timer_.async_wait([this](boost::system::error_code error) {
     if (error || stopping_) return;
+    CheckRegistry(false);
     Rescan();
     Dispatch();
     ScheduleTimers();
@@ -181,15 +273,35 @@ void MailerService::ScheduleTimers() {
   minute_timer_.async_wait([this](boost::system::error_code error) {
     if (error || stopping_) return;
     SendDueAlerts();
+    RetryFilings();
     if (SteadyClock::now() - last_cleanup_ >= std::chrono::hours(1)) {
       last_cleanup_ = SteadyClock::now();
-      for (const auto& [site, queue] : queues_) {
-        int removed = queue.dir->CleanSent(settings_.sent_retention);
-        if (removed > 0) spdlog::info("{}: removed {} delivered mails older than {} s from sent/", site, removed,
-                                      settings_.sent_retention.count());
-      }
+      Cleanup();
     }
   });
+}
+
+void MailerService::Cleanup() {
+  for (auto& [site, dir] : sites_) {
+    int sent = dir.dir->CleanSent(settings_.sent_retention);
+    if (sent > 0) spdlog::info("{}: removed {} delivered mails older than {} s from sent/", Shown(site), sent,
+                               settings_.sent_retention.count());
+    int failed = dir.dir->CleanFailed(settings_.failed_retention);
+    if (failed > 0) spdlog::info("{}: removed {} failed mails older than {} s from failed/", Shown(site), failed,
+                                 settings_.failed_retention.count());
+    dir.failed_bytes = dir.dir->FailedBytes();
+    TrimFailed(site, dir);
+  }
+}
+
+void MailerService::TrimFailed(const std::string& site, SiteDir& dir) {
+  if (dir.failed_bytes <= settings_.failed_max_bytes) return;
+  int removed = dir.dir->TrimFailed(settings_.failed_max_bytes);
+  dir.failed_bytes = dir.dir->FailedBytes();
+  if (removed > 0) {
+    spdlog::warn("{}: failed/ held more than {} bytes: removed its {} oldest mails", Shown(site), settings_.failed_max_bytes,
+                 removed);
+  }
 }
 
 void MailerService::RescanSoon() {
@@ -214,355 +326,515 @@ void MailerService::Rescan() {
     struct stat info {};
     if (::lstat(glob_.QueueOf(site).c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) continue;
     present.insert(site);
-    auto it = queues_.find(site);
-    if (it == queues_.end() || it->second.dir->inode() != info.st_ino || it->second.dir->device() != info.st_dev) {
-      OpenSite(site);
-    }
+    SiteDir* dir = DirOf(site);
+    if (!dir || dir->dir->inode() != info.st_ino || dir->dir->device() != info.st_dev) OpenSite(site);
   }
   if (error) spdlog::error("list {}: {}", glob_.sites_root(), error.message());
   std::vector<std::string> gone;
-  for (const auto& [site, queue] : queues_) {
-    if (site != kInternal && !present.contains(site)) gone.push_back(site);
+  for (const auto& [site, dir] : sites_) {
+    if (!Internal(site) && !present.contains(site)) gone.push_back(site);
   }
   for (const auto& site : gone) DropSite(site);
-  for (auto& [site, queue] : queues_) SyncQueue(queue, true);
+  std::vector<std::string> sites;
+  for (const auto& [site, dir] : sites_) sites.push_back(site);
+  for (const auto& site : sites) SyncQueue(site, false);
+  ReportUnregistered();
 }
 
 void MailerService::OpenSite(const std::string& site) {
   std::string relative = site + "/" + glob_.suffix();
   relative = relative.substr(0, relative.rfind('/'));
-  auto dir = SiteMailDir::Open(glob_.sites_root(), relative);
-  if (!dir.ok()) {
-    spdlog::error("site {}: {}; its mail is not relayed until this is fixed", site, dir.error().message());
+  auto opened = SiteMailDir::Open(glob_.sites_root(), relative);
+  if (!opened.ok()) {
+    spdlog::error("site {}: {}; its mail is not relayed until this is fixed", site, opened.error().message());
     DropSite(site);
     return;
   }
-  bool known = queues_.contains(site);
-  SiteQueue& queue = queues_[site];
-  if (queue.watch >= 0) {
-    watches_.erase(queue.watch);
-    inotify_.Unwatch(queue.watch);
-    queue.watch = -1;
+  bool known = sites_.contains(site);
+  SiteDir& dir = sites_[site];
+  if (dir.watch >= 0) {
+    watches_.erase(dir.watch);
+    inotify_.Unwatch(dir.watch);
+    dir.watch = -1;
   }
-  queue.name = site;
-  queue.dir = std::make_shared<SiteMailDir>(std::move(*dir));
-  if (!known) LoadRetries(queue);
+  dir.dir = std::make_shared<SiteMailDir>(std::move(*opened));
+  dir.failed_bytes = dir.dir->FailedBytes();
+  if (!known) LoadRetries(site, dir);
   // Watched through the descriptor opened without symlinks: the watch is on that very directory.
-  std::string path = "/proc/self/fd/" + std::to_string(queue.dir->queue_fd());
+  std::string path = "/proc/self/fd/" + std::to_string(dir.dir->queue_fd());
   if (auto watch = inotify_.Watch(path, kQueueEvents); watch.ok()) {
-    queue.watch = *watch;
+    dir.watch = *watch;
     watches_[*watch] = site;
   } else {
     spdlog::error("site {}: watch {}: {}; its queue is rescanned every {} s instead", site, glob_.QueueOf(site),
                   watch.error().message(), settings_.rescan_interval.count());
   }
-  spdlog::info("site {}: watching {}", site, glob_.QueueOf(site));
+  if (!known) spdlog::info("site {}: watching its queue {}", site, glob_.QueueOf(site));
 }
 
 void MailerService::DropSite(const std::string& site) {
-  auto it = queues_.find(site);
-  if (it == queues_.end()) return;
+  auto it = sites_.find(site);
+  if (it == sites_.end()) return;
   if (it->second.watch >= 0) {
     watches_.erase(it->second.watch);
     inotify_.Unwatch(it->second.watch);
   }
-  spdlog::info("site {}: queue gone, no longer watched", site);
-  metrics_.Set("webvps_mailer_queued", SiteLabel(site), 0);
-  queues_.erase(it);
+  sites_.erase(it);
+  // Its messages in flight are filed when they end (the directory is gone: nothing to move).
+  auto counts = model_.CountsOf(site);
+  if (counts.queued > counts.in_flight) {
+    spdlog::warn("site {}: its queue {} is gone; {} messages no longer queued", site, glob_.QueueOf(site),
+                 counts.queued - counts.in_flight);
+  } else {
+    spdlog::info("site {}: its queue is gone", site);
+  }
+  for (const auto& key : model_.KeysOf(site)) {
+    if (!model_.InFlight(key)) model_.Forget(key);
+  }
 }
 
-void MailerService::SyncQueue(SiteQueue& queue, bool count_recent) {
-  auto entries = queue.dir->ListQueue();
+// The files in a queue against what the model knows: new ones are admitted, vanished ones forgotten.
+void MailerService::SyncQueue(const std::string& site, bool) {
+  SiteDir* dir = DirOf(site);
+  if (!dir) return;
+  auto entries = dir->dir->ListQueue();
   if (!entries.ok()) {
-    spdlog::error("site {}: {}", queue.name, entries.error().message());
+    spdlog::error("site {}: list its queue: {}", Shown(site), entries.error().message());
     return;
   }
-  std::set<std::string> present;
   WallTime now = Now();
+  std::set<std::string> present;
+  MailLimit limit = model_.LimitOf(site);
   for (const auto& entry : *entries) {
     present.insert(entry.name);
-    if (!queue.messages.contains(entry.name)) {
-      // Mail found by a scan rather than an event counts against the limit only if it is recent.
-      bool count = count_recent && now - entry.modified < LimitOf(queue.name).window;
-      Track(queue, entry.name, count);
-    }
+    MessageKey key{site, entry.name};
+    if (model_.Knows(key) || filed_.contains(key)) continue;
+    // Mail found by a scan rather than an event counts against the limit only if it is recent.
+    Admit(site, entry.name, now - entry.modified < limit.window);
   }
   bool retries_changed = false;
-  for (auto it = queue.messages.begin(); it != queue.messages.end();) {
-    if (!present.contains(it->first) && !it->second.in_flight) {
-      retries_changed |= queue.retries.erase(it->first) > 0;
-      it = queue.messages.erase(it);
-    } else {
-      ++it;
+  for (const auto& key : model_.KeysOf(site)) {
+    if (!present.contains(key.name) && !model_.InFlight(key)) {
+      retries_changed |= model_.RetryOf(key) != nullptr;
+      model_.Forget(key);
     }
   }
-  for (auto it = queue.retries.begin(); it != queue.retries.end();) {
-    if (!queue.messages.contains(it->first)) {
-      it = queue.retries.erase(it);
-      retries_changed = true;
-    } else {
-      ++it;
-    }
+  for (auto it = unreadable_.begin(); it != unreadable_.end();) {
+    it = it->first.site == site && !present.contains(it->first.name) ? unreadable_.erase(it) : std::next(it);
   }
-  if (retries_changed) SaveRetries(queue);
-}
-
-void MailerService::Track(SiteQueue& queue, const std::string& name, bool count) {
-  Message& message = queue.messages[name];
-  message.seen = SteadyClock::now();
-  if (auto record = queue.retries.find(name); record != queue.retries.end()) message.not_before = record->second.next_attempt;
-  if (!count || queue.name == kInternal) return;
-  MailLimit limit = LimitOf(queue.name);
-  if (limiter_.Record(queue.name, limit, Now())) {
-    const SitePause* pause = limiter_.Pause(queue.name);
-    spdlog::warn("site {}: paused: {} mails within {} s (limit {}); its mail stays queued until `mailer resume {}`",
-                 queue.name, pause->count, limit.window.count(), limit.limit, queue.name);
-    SavePauses();
-    SendDueAlerts();
+  for (auto it = dir->saved_retries.begin(); it != dir->saved_retries.end();) {
+    it = present.contains(it->first) ? std::next(it) : dir->saved_retries.erase(it);
   }
+  if (retries_changed) SaveRetries(site);
 }
 
 void MailerService::OnInotify(const InotifyEvent& event) {
   if (event.overflowed()) {
     spdlog::warn("inotify queue overflowed; rescanning every queue");
+    CheckRegistry(false);
     Rescan();
     Dispatch();
     return;
   }
-  if (event.watch == registry_watch_ && event.name == std::filesystem::path(settings_.registry).filename().string()) {
-    LoadRegistry();
+  if (event.watch == registry_watch_ && event.name == registry_name_ && (event.mask & kRegistryEvents)) {
+    CheckRegistry(false);
   }
   if (event.watch == root_watch_) {
-    RescanSoon();
+    if ((event.mask & IN_ISDIR) && (event.mask & (IN_CREATE | IN_MOVED_TO))) RescanSoon();
     return;
   }
+  if (event.watch == registry_watch_) return;
   auto site = watches_.find(event.watch);
   if (site == watches_.end()) return;
-  auto queue = queues_.find(site->second);
-  if (queue == queues_.end()) return;
   if (event.mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) {
     RescanSoon();
     return;
   }
   if (event.name.empty() || event.name[0] == '.') return;
-  auto known = queue->second.messages.find(event.name);
-  if (known == queue->second.messages.end()) {
-    Track(queue->second, event.name, true);
-  } else if (!known->second.in_flight && (event.mask & IN_CLOSE_WRITE) && !queue->second.retries.contains(event.name)) {
-    known->second.not_before = WallTime{};  // finished writing: try it now
-  }
+  // nullmailer-queue links a finished file in (IN_CREATE); a file written in place is read
+  // again when it is closed (IN_CLOSE_WRITE).
+  MessageKey key{site->second, event.name};
+  if (model_.Knows(key) || filed_.contains(key)) return;
+  Admit(site->second, event.name, true);
   Dispatch();
+}
+
+// A new queue file: its envelope read, then the model's verdict (accepted, or refused into failed/).
+void MailerService::Admit(const std::string& site, const std::string& name, bool count) {
+  SiteDir* dir = DirOf(site);
+  if (!dir) return;
+  MessageKey key{site, name};
+  WallTime now = Now();
+  auto read = dir->dir->ReadQueueHead(name, kHeadBytes, settings_.max_message_bytes);
+  if (!read.ok) {
+    if (read.missing) return;
+    if (read.permanent) {
+      spdlog::error("refused {}: {}", IdOf(key), read.problem);
+      FileFailed(key, read.inode, read.problem);
+      return;
+    }
+    spdlog::error("site {}: queue file {}: {}; tried again at the next rescan", Shown(site), name, read.problem);
+    return;
+  }
+  auto envelope = ParseQueueEnvelope(read.head, read.size);
+  if (!envelope.ok()) {
+    // Perhaps still being written by a site that writes into queue/ directly; nullmailer moves
+    // finished files in. Given parse_grace, then refused.
+    if (now - read.modified < settings_.parse_grace) {
+      unreadable_[key] = read.modified + settings_.parse_grace + std::chrono::seconds(1);
+      return;
+    }
+    unreadable_.erase(key);
+    std::string reason = "not a nullmailer queue file: " + envelope.error().message();
+    spdlog::error("refused {}: {}", IdOf(key), reason);
+    FileFailed(key, read.inode, reason);
+    return;
+  }
+  unreadable_.erase(key);
+  auto admission = model_.Arrive(key, static_cast<int>(envelope->recipients.size()), read.size, count, now);
+  if (admission.paused) OnPaused(site, admission.reason.empty() ? "over its limit" : admission.reason);
+  if (admission.verdict == MailQueue::Admission::Verdict::kRefused) {
+    spdlog::error("refused {}: site {} from <{}> to {} recipient(s): {}", IdOf(key), Shown(site), envelope->sender,
+                  envelope->recipients.size(), admission.reason);
+    FileFailed(key, read.inode, admission.reason);
+    return;
+  }
+  if (auto saved = dir->saved_retries.find(name); saved != dir->saved_retries.end()) {
+    model_.Restore(key, saved->second);
+    dir->saved_retries.erase(saved);
+  }
+}
+
+void MailerService::OnPaused(const std::string& site, const std::string& why) {
+  const SitePause* pause = model_.limiter().Pause(site);
+  MailLimit limit = model_.LimitOf(site);
+  if (pause && pause->count > 0) {
+    spdlog::warn("site {}: paused: {} recipients within {} s (limit {}); its mail stays queued until `mailer resume {}`", site,
+                 pause->count, limit.window.count(), limit.limit, site);
+  } else {
+    spdlog::warn("site {}: paused: {}; its mail stays queued until `mailer resume {}`", site, why, site);
+  }
+  SavePauses();
+  SendDueAlerts();
 }
 
 // Every change to the queues ends here, so the gauges are brought up to date here too.
 void MailerService::Dispatch() {
   if (stopping_) return;
   while (active_sessions_ < settings_.sessions) {
-    auto batch = TakeBatch();
-    if (!batch) break;
-    ++active_sessions_;
-    metrics_.Set("webvps_mailer_sessions_active", active_sessions_);
-    auto shared = std::make_shared<Batch>(std::move(*batch));
-    asio::post(workers_, [this, shared, transport = transport_] {
-      auto reports = transport->Send(shared->messages);
-      asio::post(io_, [this, shared, reports = std::move(reports)]() mutable {
-        Complete(std::move(*shared), std::move(reports));
-      });
-    });
+    auto batches = model_.Dispatch(settings_.sessions - active_sessions_, Now());
+    if (batches.empty()) break;
+    for (const auto& keys : batches) StartSession(keys);
   }
   ScheduleWakeUp();
   UpdateGauges();
 }
 
-std::optional<MailerService::Batch> MailerService::TakeBatch() {
-  // Round robin over the sites, one message each per round, so that one busy site cannot
-  // starve the others.
-  std::vector<SiteQueue*> order;
-  auto start = queues_.upper_bound(rr_cursor_);
-  for (auto it = start; it != queues_.end(); ++it) order.push_back(&it->second);
-  for (auto it = queues_.begin(); it != start; ++it) order.push_back(&it->second);
-  WallTime now = Now();
-  // Spread the ready mail over the free sessions rather than filling the first one: 200 messages
-  // and 8 free sessions make 8 batches of 25, which finish sooner than 4 of 50.
-  size_t ready = 0;
-  for (SiteQueue* queue : order) {
-    if (queue->name != kInternal && limiter_.Paused(queue->name)) continue;
-    for (const auto& [name, message] : queue->messages) ready += !message.in_flight && message.not_before <= now;
+bool MailerService::StartSession(const std::vector<MessageKey>& keys) {
+  auto session = std::make_shared<Session>();
+  std::vector<OutgoingMessage> batch;
+  for (const auto& key : keys) {
+    if (auto message = Prepare(key, *session)) batch.push_back(std::move(*message));
   }
-  size_t free_sessions = static_cast<size_t>(std::max(1, settings_.sessions - active_sessions_));
-  const size_t limit = std::clamp<size_t>((ready + free_sessions - 1) / free_sessions, 1, settings_.messages_per_session);
-  Batch batch;
-  std::map<SiteQueue*, std::map<std::string, Message>::iterator> cursors;
-  bool progress = true;
-  while (progress && batch.messages.size() < limit) {
-    progress = false;
-    for (SiteQueue* queue : order) {
-      if (batch.messages.size() >= limit) break;
-      if (queue->name != kInternal && limiter_.Paused(queue->name)) continue;
-      auto [cursor, inserted] = cursors.try_emplace(queue, queue->messages.begin());
-      auto& it = cursor->second;
-      while (it != queue->messages.end()) {
-        auto current = it++;
-        if (current->second.in_flight || current->second.not_before > now) continue;
-        if (PrepareMessage(*queue, current->first, current->second, batch)) {
-          rr_cursor_ = queue->name;
-          progress = true;
-          break;
-        }
-        // PrepareMessage may have filed the message away; `it` stays valid (map iterators).
-      }
-    }
-  }
-  if (batch.messages.empty()) return std::nullopt;
-  return batch;
+  if (batch.empty()) return false;
+  ++active_sessions_;
+  metrics_.Set("webvps_mailer_sessions_active", active_sessions_);
+  transport_->Send(
+      std::move(batch), [this, session](size_t index, const AttemptReport& report) { OnMessageDone(session, index, report); },
+      [this, session](const SessionEnd& end) { OnSessionEnd(session, end); });
+  return true;
 }
 
-bool MailerService::PrepareMessage(SiteQueue& queue, const std::string& name, Message& message, Batch& batch) {
-  auto read = queue.dir->ReadQueueFile(name, settings_.max_message_bytes);
+// A dispatched message made ready to go: read again and checked again (the site may have changed
+// the file since it was admitted), its recipients those still to serve, the sender policy
+// applied. Every way out that sends nothing settles the message (forgotten, filed, postponed).
+std::optional<OutgoingMessage> MailerService::Prepare(const MessageKey& key, Session& session) {
+  SiteDir* dir = DirOf(key.site);
   WallTime now = Now();
+  if (!dir) {
+    model_.Forget(key);
+    return std::nullopt;
+  }
+  auto read = dir->dir->ReadQueueHead(key.name, kHeadBytes, settings_.max_message_bytes);
   if (!read.ok) {
     if (read.missing) {
-      queue.messages.erase(name);
-      queue.retries.erase(name);
+      model_.Forget(key);
+      SaveRetries(key.site);
     } else if (read.permanent) {
-      FileFailed(queue, name, read.problem);
+      spdlog::error("failed {}: {}", IdOf(key), read.problem);
+      FileFailed(key, read.inode, read.problem);
     } else {
-      spdlog::error("site {}: queue file {}: {}; trying again later", queue.name, name, read.problem);
-      message.not_before = now + std::chrono::seconds(30);
+      spdlog::error("site {}: queue file {}: {}; trying again in 30 s", Shown(key.site), key.name, read.problem);
+      model_.Untried(key);
+      model_.Postpone(key, now + std::chrono::seconds(30));
     }
-    return false;
+    return std::nullopt;
   }
-  auto parsed = ParseQueueFile(read.content);
-  if (!parsed.ok()) {
-    if (now - read.modified < settings_.parse_grace) {
-      // Perhaps still being written (IN_CREATE comes before the content); its close or the
-      // rescan brings it back.
-      message.not_before = read.modified + settings_.parse_grace;
-      return false;
-    }
-    FileFailed(queue, name, "not a nullmailer queue file: " + parsed.error().message());
-    return false;
+  bool whole = read.head.size() >= read.size;
+  auto envelope = ParseQueueEnvelope(read.head, read.size);
+  Result<size_t> header_length = envelope.ok() ? HeaderLength(read.head, envelope->message_offset, whole)
+                                               : Result<size_t>(envelope.error());
+  if (!header_length.ok()) {
+    std::string reason = envelope.ok() ? header_length.error().message()
+                                       : "not a nullmailer queue file: " + envelope.error().message();
+    spdlog::error("failed {}: {}", IdOf(key), reason);
+    FileFailed(key, read.inode, reason);
+    return std::nullopt;
+  }
+  auto recheck = model_.Recheck(key, static_cast<int>(envelope->recipients.size()), read.size, now);
+  if (recheck.paused) OnPaused(key.site, recheck.reason);
+  if (recheck.verdict == MailQueue::Admission::Verdict::kRefused) {
+    spdlog::error("failed {}: {}", IdOf(key), recheck.reason);
+    FileFailed(key, read.inode, recheck.reason);
+    return std::nullopt;
+  }
+  if (!Internal(key.site) && model_.limiter().Paused(key.site)) {
+    model_.Untried(key);  // paused by what it grew into: held with the rest
+    return std::nullopt;
   }
   OutgoingMessage outgoing;
-  outgoing.id = (queue.name == kInternal ? std::string("mailer") : queue.name) + "/" + name;
-  const RetryRecord* record = nullptr;
-  if (auto it = queue.retries.find(name); it != queue.retries.end()) record = &it->second;
-  for (const auto& recipient : parsed->recipients) {
+  outgoing.id = IdOf(key);
+  const RetryRecord* record = model_.RetryOf(key);
+  for (const auto& recipient : envelope->recipients) {
     if (record && (std::find(record->delivered.begin(), record->delivered.end(), recipient) != record->delivered.end() ||
                    std::find(record->rejected.begin(), record->rejected.end(), recipient) != record->rejected.end())) {
       continue;
     }
     outgoing.recipients.push_back(recipient);
   }
-  if (outgoing.recipients.empty()) outgoing.recipients = parsed->recipients;  // a stale record: send to all
-  std::string body = parsed->message;
-  outgoing.sender = parsed->sender;
-  if (!settings_.sender_rewrite_domain.empty() && queue.name != kInternal) {
-    auto rewritten = RewriteSender(parsed->sender, body, settings_.sender_rewrite_domain);
-    outgoing.sender = std::move(rewritten.sender);
-    body = std::move(rewritten.message);
+  if (outgoing.recipients.empty()) outgoing.recipients = envelope->recipients;  // a stale record: send to all
+  outgoing.sender = envelope->sender;
+  std::function<Result<std::string>(std::string)> rewrite;
+  const Site* entry = registry_ && !Internal(key.site) ? registry_->FindSite(key.site) : nullptr;
+  if (entry && settings_.sender_policy != SenderPolicyMode::kOff) {
+    SiteSenders senders = SendersOf(*entry);
+    std::string headers = read.head.substr(envelope->message_offset, *header_length);
+    PolicyResult policy = ApplySenderPolicy(senders, settings_.sender_policy, envelope->sender, headers);
+    if (policy.refused) {
+        spdlog::error("failed {}: site {} from <{}>: {}", IdOf(key), Shown(key.site), envelope->sender, policy.reason);
+      FileFailed(key, read.inode, policy.reason);
+      return std::nullopt;
+    }
+    if (policy.rewritten) {
+      spdlog::info("{}: {}", IdOf(key), policy.reason);
+      metrics_.Add("webvps_mailer_rewritten_total", SiteLabel(key.site));
+    }
+    outgoing.sender = policy.sender;
+    // Applied again to the bytes read when the message goes out, so that what is sent is what
+    // the policy saw, whatever the site writes into its file meanwhile.
+    rewrite = [senders, mode = settings_.sender_policy, sender = envelope->sender](std::string block) -> Result<std::string> {
+      PolicyResult again = ApplySenderPolicy(senders, mode, sender, block);
+      if (again.refused) return Error(again.reason);
+      return std::move(again.headers);
+    };
   }
-  outgoing.data = ToCrlf(body);
-  message.in_flight = true;
-  batch.keys.emplace_back(queue.name, name);
-  batch.dirs.push_back(queue.dir);
-  batch.originals.push_back(std::move(parsed->message));
-  // The original sender is what a bounce goes back to, not the rewritten one.
-  batch.senders.push_back(parsed->sender);
-  batch.messages.push_back(std::move(outgoing));
-  return true;
+  if (!settings_.sender_rewrite_domain.empty() && !Internal(key.site)) {
+    std::string domain = settings_.sender_rewrite_domain;
+    std::string policy_sender = outgoing.sender;
+    outgoing.sender = RewriteSender(outgoing.sender, "", domain).sender;
+    rewrite = [inner = std::move(rewrite), domain, policy_sender](std::string block) -> Result<std::string> {
+      if (inner) {
+        auto policed = inner(std::move(block));
+        if (!policed.ok()) return policed;
+        block = std::move(*policed);
+      }
+      return RewriteSender(policy_sender, block, domain).message;
+    };
+  }
+  outgoing.size = read.size - envelope->message_offset;
+  outgoing.data.headers_offset = envelope->message_offset;
+  outgoing.data.body_offset = envelope->message_offset + *header_length;
+  outgoing.data.end_offset = read.size;
+  outgoing.data.file = std::move(read.file);
+  outgoing.data.rewrite = std::move(rewrite);
+  session.keys.push_back(key);
+  session.senders.push_back(outgoing.sender);
+  session.inodes.push_back(read.inode);
+  session.queued.push_back(SteadyClock::now());
+  return outgoing;
 }
 
-void MailerService::Complete(Batch batch, std::vector<AttemptReport> reports) {
-  --active_sessions_;
-  metrics_.Set("webvps_mailer_sessions_active", active_sessions_);
+void MailerService::OnMessageDone(const std::shared_ptr<Session>& session, size_t index, const AttemptReport& report) {
+  if (index >= session->keys.size()) return;
+  session->answered = true;
+  const MessageKey& key = session->keys[index];
+  const std::string& sender = session->senders[index];
   WallTime now = Now();
-  std::set<std::string> retries_changed;
-  for (size_t i = 0; i < batch.messages.size() && i < reports.size(); ++i) {
-    const auto& [site, name] = batch.keys[i];
-    const OutgoingMessage& sent = batch.messages[i];
-    const std::string& original_sender = batch.senders[i];
-    const std::string& id = sent.id;
-    AttemptOutcome outcome = ClassifyAttempt(reports[i]);
-    auto queue_it = queues_.find(site);
-    SiteQueue* queue = queue_it == queues_.end() ? nullptr : &queue_it->second;
-    Message* message = nullptr;
-    if (queue) {
-      if (auto it = queue->messages.find(name); it != queue->messages.end()) message = &it->second;
-    }
-    long long waited = message ? Millis(SteadyClock::now() - message->seen) : 0;
-    RetryRecord record;
-    if (queue) {
-      if (auto it = queue->retries.find(name); it != queue->retries.end()) record = it->second;
-    }
-    std::string reply = outcome.summary.ToString();
-    std::vector<RecipientReply> refused = outcome.rejected;
-    for (const auto& recipient : record.rejected) {
-      refused.push_back({recipient, SmtpReply{500, "refused at an earlier attempt: " + record.last_reply}});
-    }
-    bool give_up = false;
-    if (outcome.outcome == Outcome::kDeferred) give_up = !RecordFailure(record, outcome, settings_.retry, now);
-    std::string shown_site = site == kInternal ? "mailer" : site;
-    if (outcome.outcome == Outcome::kSent && refused.empty()) {
-      Status moved = batch.dirs[i]->MoveToSent(name);
-      spdlog::info("sent {}: site {} from <{}> to {} recipient(s): {} ({} ms, queued {} ms before){}", id, shown_site,
-                   original_sender, sent.recipients.size(), reply, reports[i].duration.count(), waited,
-                   moved.ok() ? "" : "; " + moved.error().message());
-      metrics_.Add("webvps_mailer_sent_total", SiteLabel(site));
-    } else if (outcome.outcome == Outcome::kDeferred && !give_up) {
-      spdlog::warn("deferred {}: site {} from <{}> to {} recipient(s): {} ({} ms); attempt {}, next in {} s", id, shown_site,
-                   original_sender, outcome.pending.size(), reply, reports[i].duration.count(), record.attempts,
-                   std::chrono::duration_cast<std::chrono::seconds>(record.next_attempt - now).count());
-      metrics_.Add("webvps_mailer_deferred_total", SiteLabel(site));
-      if (queue) {
-        queue->retries[name] = record;
-        retries_changed.insert(site);
-        if (message) message->not_before = record.next_attempt;
+  bool had_record = model_.RetryOf(key) != nullptr;
+  auto counts_before = report.recipients.size();
+  MailQueue::Filing filing = model_.Attempted(key, report, now);
+  std::string reply = ClassifyAttempt(report).summary.ToString();
+  switch (filing.kind) {
+    case MailQueue::Filing::Kind::kSent:
+      spdlog::info("sent {}: site {} from <{}> to {} recipient(s): {} ({} ms)", IdOf(key), Shown(key.site), sender,
+                   counts_before, reply, report.duration.count());
+      metrics_.Add("webvps_mailer_sent_total", SiteLabel(key.site));
+      FileSent(key, session->inodes[index]);
+      if (had_record) SaveRetries(key.site);
+      break;
+    case MailQueue::Filing::Kind::kDeferred:
+      spdlog::warn("deferred {}: site {} from <{}>: {} ({} ms); attempt {}, next in {} s", IdOf(key), Shown(key.site), sender,
+                   reply, report.duration.count(), filing.record.attempts, SecondsUntil(filing.record.next_attempt, now));
+      metrics_.Add("webvps_mailer_deferred_total", SiteLabel(key.site));
+      SaveRetries(key.site);
+      break;
+    case MailQueue::Filing::Kind::kFailed: {
+      spdlog::error("failed {}: site {} from <{}> to {} recipient(s): {} ({} ms)", IdOf(key), Shown(key.site), sender,
+                    counts_before, reply, report.duration.count());
+      if (!sender.empty() && !Internal(key.site) && !filing.refused.empty()) {
+        std::string headers;
+        if (SiteDir* dir = DirOf(key.site)) {
+          auto head = dir->dir->ReadQueueHead(key.name, 64 * 1024, settings_.max_message_bytes);
+          if (head.ok) {
+            if (auto envelope = ParseQueueEnvelope(head.head, head.size); envelope.ok()) {
+              headers = head.head.substr(envelope->message_offset);
+            }
+          }
+        }
+        Bounce(key, sender, filing.refused, headers);
       }
-    } else {
-      if (give_up) {
-        for (const auto& recipient : outcome.pending) refused.push_back({recipient, outcome.summary});
-      }
-      std::string reason = give_up ? "given up after " + std::to_string(record.attempts) + " attempts since " +
-                                         FormatTime(record.first_failure) + "; last reply: " + reply
-                                   : "refused by the relay";
-      for (const auto& recipient : refused) reason += "\n<" + recipient.recipient + ">: " + recipient.reply.ToString();
-      Status moved = batch.dirs[i]->MoveToFailed(name, reason);
-      spdlog::error("failed {}: site {} from <{}> to {} recipient(s): {} ({} ms){}", id, shown_site, original_sender,
-                    sent.recipients.size(), reply, reports[i].duration.count(), moved.ok() ? "" : "; " + moved.error().message());
-      metrics_.Add("webvps_mailer_failed_total", SiteLabel(site));
-      if (!original_sender.empty() && site != kInternal && !refused.empty()) {
-        QueueInternal("", {original_sender}, RenderBounce(original_sender, refused, batch.originals[i], HostName(), now),
-                      "bounce of " + id);
-      }
-    }
-    if (queue) {
-      if (outcome.outcome != Outcome::kDeferred || give_up) {
-        queue->messages.erase(name);
-        if (queue->retries.erase(name) > 0) retries_changed.insert(site);
-      } else if (message) {
-        message->in_flight = false;
-      }
+      FileFailed(key, session->inodes[index], filing.reason);
+      if (had_record) SaveRetries(key.site);
+      break;
     }
   }
-  for (const auto& site : retries_changed) {
-    if (auto it = queues_.find(site); it != queues_.end()) SaveRetries(it->second);
+}
+
+void MailerService::OnSessionEnd(const std::shared_ptr<Session>& session, const SessionEnd& end) {
+  --active_sessions_;
+  metrics_.Set("webvps_mailer_sessions_active", active_sessions_);
+  for (size_t index : end.untried) {
+    if (index < session->keys.size()) model_.Untried(session->keys[index]);
+  }
+  WallTime now = Now();
+  bool relay_problem = end.problem == SessionProblem::kRelay ||
+                       (end.problem == SessionProblem::kConnection && !session->answered);
+  if (relay_problem) {
+    metrics_.Add("webvps_mailer_relay_failures_total");
+    bool starts = model_.RelayFailed(end.reply, end.phase, now);
+    const auto& relay = model_.relay();
+    if (starts) {
+      spdlog::error("relay problem at {}: {}; the mail stays queued (nothing fails or bounces for it); next try in {} s",
+                    end.phase, end.reply.ToString(), SecondsUntil(relay.next_try, now));
+    } else {
+      spdlog::debug("relay still failing at {}: {}; next try in {} s", end.phase, end.reply.ToString(),
+                    SecondsUntil(relay.next_try, now));
+    }
+    metrics_.Set("webvps_mailer_relay_up", 0);
+  } else {
+    MailQueue::RelayState outage = model_.relay();
+    if (model_.RelayWorked(now)) {
+      size_t waiting = 0;
+      for (const auto& site : model_.Sites()) waiting += model_.CountsOf(site).queued;
+      spdlog::info("the relay takes mail again, after {} s and {} failed sessions; {} messages go out now",
+                   SecondsUntil(now, outage.since), outage.failures, waiting);
+      if (registry_ && !registry_->admin_email.empty()) {
+        QueueInternal(AlertFrom(), {registry_->admin_email},
+                      RenderRelayAlert(outage.last_problem, outage.since, AlertFrom(), registry_->admin_email, waiting, now),
+                      "relay alert");
+      }
+    }
+    metrics_.Set("webvps_mailer_relay_up", 1);
+    if (end.problem == SessionProblem::kConnection) {
+      spdlog::warn("session ended at {}: {}; its {} untried messages go back to the queue", end.phase, end.reply.ToString(),
+                   end.untried.size());
+    }
   }
   Dispatch();
   FinishStopIfIdle();
 }
 
-void MailerService::FileFailed(SiteQueue& queue, const std::string& name, const std::string& reason) {
-  Status moved = queue.dir->MoveToFailed(name, reason);
-  std::string site = queue.name == kInternal ? "mailer" : queue.name;
-  if (moved.ok()) {
-    spdlog::error("failed {}/{}: {}; moved to failed/", site, name, reason);
-  } else {
-    spdlog::error("failed {}/{}: {}; and it could not be moved to failed/: {}", site, name, reason, moved.error().message());
+void MailerService::FileSent(const MessageKey& key, uint64_t inode) {
+  SiteDir* dir = DirOf(key.site);
+  Status moved = dir ? dir->dir->MoveToSent(key.name) : Status(Error("its queue is gone"));
+  if (moved.ok() || !dir) {
+    model_.Forget(key);
+    return;
   }
-  metrics_.Add("webvps_mailer_failed_total", SiteLabel(queue.name));
-  queue.messages.erase(name);
-  if (queue.retries.erase(name) > 0) SaveRetries(queue);
+  Journal(key, JournalEntry::Kind::kSent, inode, "", moved.error().message());
+}
+
+void MailerService::FileFailed(const MessageKey& key, uint64_t inode, const std::string& reason) {
+  metrics_.Add("webvps_mailer_failed_total", SiteLabel(key.site));
+  SiteDir* dir = DirOf(key.site);
+  if (!dir) {
+    model_.Forget(key);
+    return;
+  }
+  uint64_t size = model_.SizeOf(key);
+  Status moved = dir->dir->MoveToFailed(key.name, reason);
+  if (moved.ok()) {
+    model_.Forget(key);
+    dir->failed_bytes += size;
+    TrimFailed(key.site, *dir);
+    return;
+  }
+  Journal(key, JournalEntry::Kind::kFailed, inode, reason, moved.error().message());
+}
+
+// A message the relay answered, or the mailer refused, that cannot leave queue/ now: recorded
+// (synced) before anything else, so that no rescan, retry or restart relays it again.
+void MailerService::Journal(const MessageKey& key, JournalEntry::Kind kind, uint64_t inode, const std::string& reason,
+                            const std::string& problem) {
+  model_.Forget(key);
+  Filed filed{{kind, Internal(key.site) ? "_mailer" : key.site, key.name, inode, reason}, std::nullopt};
+  std::string where = kind == JournalEntry::Kind::kSent ? "sent/" : "failed/";
+  if (auto slot = journal_->Add(filed.entry); slot.ok()) {
+    filed.slot = *slot;
+    spdlog::error("{}: cannot move it to {} ({}); recorded in the filing journal: it is never relayed again, and the move is "
+                  "retried every minute",
+                  IdOf(key), where, problem);
+  } else {
+    spdlog::error("{}: cannot move it to {} ({}), nor record that in the journal ({}); it is not relayed again by this "
+                  "process, and the move is retried every minute",
+                  IdOf(key), where, problem, slot.error().message());
+  }
+  filed_[key] = std::move(filed);
+  metrics_.Set("webvps_mailer_unfiled", static_cast<double>(filed_.size()));
+}
+
+void MailerService::RetryFilings() {
+  for (auto it = filed_.begin(); it != filed_.end();) {
+    const MessageKey& key = it->first;
+    Filed& filed = it->second;
+    SiteDir* dir = DirOf(key.site);
+    bool done = false;
+    std::optional<std::string> still;
+    if (!dir) {
+      done = true;  // the queue is gone, the file with it
+    } else {
+      struct stat info {};
+      if (::fstatat(dir->dir->queue_fd(), key.name.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0 ||
+          static_cast<uint64_t>(info.st_ino) != filed.entry.inode) {
+        done = true;  // removed by hand meanwhile, or another file by that name now
+      } else {
+        Status moved = filed.entry.kind == JournalEntry::Kind::kSent ? dir->dir->MoveToSent(key.name)
+                                                                     : dir->dir->MoveToFailed(key.name, filed.entry.reason);
+        done = moved.ok();
+        if (moved.ok()) {
+          spdlog::info("{}: moved to {} at last", IdOf(key), filed.entry.kind == JournalEntry::Kind::kSent ? "sent/" : "failed/");
+        }
+      }
+    }
+    if (!done) {
+      ++it;
+      continue;
+    }
+    if (filed.slot) {
+      if (Status removed = journal_->Remove(*filed.slot); !removed.ok()) {
+        spdlog::error("filing journal: {}", removed.error().message());
+      }
+    }
+    it = filed_.erase(it);
+  }
+  metrics_.Set("webvps_mailer_unfiled", static_cast<double>(filed_.size()));
+}
+
+void MailerService::Bounce(const MessageKey& key, const std::string& sender, const std::vector<RecipientReply>& refused,
+                           const std::string& headers) {
+  // A bounce goes to the sender as sent (after the sender policy): the site's own address, never
+  // a forged one a site wants the hoster to spam.
+  QueueInternal("", {sender}, RenderBounce(sender, refused, headers, HostName(), Now()), "bounce of " + IdOf(key));
 }
 
 void MailerService::QueueInternal(const std::string& sender, const std::vector<std::string>& recipients,
@@ -581,12 +853,12 @@ void MailerService::QueueInternal(const std::string& sender, const std::vector<s
     return;
   }
   spdlog::info("queued the {} to {} recipient(s) as mailer/{}", why, recipients.size(), name);
-  Track(queues_[kInternal], name, false);
+  Admit(kInternalSite, name, false);
 }
 
 void MailerService::SendDueAlerts() {
   WallTime now = Now();
-  for (const auto& site : limiter_.AlertsDue(now)) {
+  for (const auto& site : model_.limiter().AlertsDue(now)) {
     std::vector<std::string> to;
     if (registry_ && !registry_->admin_email.empty()) to.push_back(registry_->admin_email);
     if (registry_) {
@@ -599,96 +871,115 @@ void MailerService::SendDueAlerts() {
       spdlog::error("site {} is paused but no alert can go out: the registry names no admin_email", site);
       continue;
     }
-    std::string from = settings_.alert_from.empty() ? "mailer@" + HostName() : settings_.alert_from;
-    QueueInternal(from, to, RenderPauseAlert(site, *limiter_.Pause(site), LimitOf(site), from, to, now),
+    QueueInternal(AlertFrom(), to, RenderPauseAlert(site, *model_.limiter().Pause(site), model_.LimitOf(site), AlertFrom(), to, now),
                   "pause alert for site " + site);
-    limiter_.AlertSent(site, now);
+    model_.limiter().AlertSent(site, now);
     SavePauses();
   }
 }
 
 void MailerService::SavePauses() {
-  auto written = WriteFileAtomically(settings_.data_dir + "/pauses", limiter_.SerializePauses(), {.mode = 0600});
+  auto written = WriteFileAtomically(settings_.data_dir + "/pauses", model_.limiter().SerializePauses(), {.mode = 0600});
   if (!written.ok()) spdlog::error("cannot save the pauses: {}", written.error().message());
 }
 
-void MailerService::LoadRetries(SiteQueue& queue) {
-  std::string path = RetryPath(queue.name);
+void MailerService::LoadRetries(const std::string& site, SiteDir& dir) {
+  std::string path = RetryPath(site);
   auto records = ReadFile(path);
   if (!records.ok()) return;  // none saved: nothing deferred
   if (auto parsed = ParseRetryRecords(*records); parsed.ok()) {
-    queue.retries = std::move(*parsed);
+    dir.saved_retries = std::move(*parsed);
   } else {
     spdlog::error("{}: {}; the backoff of its messages starts over", path, parsed.error().message());
   }
 }
 
-void MailerService::SaveRetries(const SiteQueue& queue) {
-  std::string path = RetryPath(queue.name);
-  if (queue.retries.empty()) {
+void MailerService::SaveRetries(const std::string& site) {
+  std::string path = RetryPath(site);
+  RetryRecords records = model_.RetriesOf(site);
+  if (SiteDir* dir = DirOf(site)) records.insert(dir->saved_retries.begin(), dir->saved_retries.end());
+  if (records.empty()) {
     ::unlink(path.c_str());
     return;
   }
-  auto written = WriteFileAtomically(path, SerializeRetryRecords(queue.retries), {.mode = 0600});
+  auto written = WriteFileAtomically(path, SerializeRetryRecords(records), {.mode = 0600});
   if (!written.ok()) spdlog::error("cannot save the retry schedule: {}", written.error().message());
 }
 
 void MailerService::ScheduleWakeUp() {
   if (stopping_) return;
   WallTime now = Now();
-  std::optional<WallTime> earliest;
-  for (const auto& [site, queue] : queues_) {
-    if (site != kInternal && limiter_.Paused(site)) continue;
-    for (const auto& [name, message] : queue.messages) {
-      if (message.in_flight || message.not_before <= now) continue;
-      if (!earliest || message.not_before < *earliest) earliest = message.not_before;
-    }
+  std::optional<WallTime> earliest = model_.NextWake(now);
+  for (const auto& [key, deadline] : unreadable_) {
+    if (!earliest || deadline < *earliest) earliest = deadline;
   }
   wake_timer_.cancel();
   if (!earliest) return;
-  wake_timer_.expires_after(*earliest - now + std::chrono::milliseconds(5));
+  wake_timer_.expires_after(std::max(*earliest - now, WallTime::duration::zero()) + std::chrono::milliseconds(5));
   wake_timer_.async_wait([this](boost::system::error_code error) {
-    if (!error) Dispatch();
+    if (error) return;
+    // Files that did not parse yet: read again once their grace is over (then admitted or refused).
+    WallTime woken = Now();
+    std::vector<MessageKey> due;
+    for (const auto& [key, deadline] : unreadable_) {
+      if (deadline <= woken) due.push_back(key);
+    }
+    for (const auto& key : due) {
+      unreadable_.erase(key);
+      if (!model_.Knows(key) && !filed_.contains(key)) Admit(key.site, key.name, true);
+    }
+    Dispatch();
   });
 }
 
 void MailerService::UpdateGauges() {
   size_t queued = 0;
-  for (const auto& [site, queue] : queues_) {
-    metrics_.Set("webvps_mailer_queued", SiteLabel(site), static_cast<double>(queue.messages.size()));
-    metrics_.Set("webvps_mailer_paused", SiteLabel(site), limiter_.Paused(site) ? 1 : 0);
-    queued += queue.messages.size();
+  for (const auto& [site, dir] : sites_) {
+    auto counts = model_.CountsOf(site);
+    metrics_.Set("webvps_mailer_queued", SiteLabel(site), static_cast<double>(counts.queued));
+    metrics_.Set("webvps_mailer_queued_bytes", SiteLabel(site), static_cast<double>(counts.bytes));
+    metrics_.Set("webvps_mailer_paused", SiteLabel(site), model_.limiter().Paused(site) ? 1 : 0);
+    queued += counts.queued;
   }
-  metrics_.Set("webvps_mailer_queues_watched", static_cast<double>(queues_.size() - 1));
+  metrics_.Set("webvps_mailer_queues_watched", static_cast<double>(sites_.size() - 1));
   metrics_.Set("webvps_mailer_messages_queued", static_cast<double>(queued));
 }
 
 std::string MailerService::StatusTable() {
   WallTime now = Now();
-  std::vector<std::vector<std::string>> rows{{"SITE", "QUEUED", "DEFERRED", "IN WINDOW", "LIMIT", "STATE"}};
-  std::set<std::string> sites;
-  for (const auto& [site, queue] : queues_) sites.insert(site);
+  std::vector<std::vector<std::string>> rows{{"SITE", "QUEUED", "BYTES", "DEFERRED", "IN WINDOW", "LIMIT", "STATE"}};
+  std::set<std::string> sites = model_.Sites();
+  for (const auto& [site, dir] : sites_) sites.insert(site);
   for (const auto& site : sites) {
-    const SiteQueue* queue = queues_.contains(site) ? &queues_.at(site) : nullptr;
-    MailLimit limit = LimitOf(site);
+    auto counts = model_.CountsOf(site);
+    MailLimit limit = model_.LimitOf(site);
     std::string state = "active";
-    if (site == kInternal) {
+    if (Internal(site)) {
       state = "alerts and bounces";
-    } else if (const SitePause* pause = limiter_.Pause(site)) {
+    } else if (!model_.Registered(site)) {
+      state = "not in the registry: held";
+    } else if (const SitePause* pause = model_.limiter().Pause(site)) {
       state = "paused since " + FormatTime(pause->since) +
-              (pause->count > 0 ? " (" + std::to_string(pause->count) + " mails)" : " (held by hand)");
+              (pause->count > 0 ? " (" + std::to_string(pause->count) + " recipients)" : " (held)");
     }
-    rows.push_back({site == kInternal ? "(mailer)" : site, std::to_string(queue ? queue->messages.size() : 0),
-                    std::to_string(queue ? queue->retries.size() : 0),
-                    site == kInternal ? "-" : std::to_string(limiter_.CountInWindow(site, limit, now)),
-                    site == kInternal ? "-" : std::to_string(limit.limit) + "/" + std::to_string(limit.window.count()) + "s",
-                    state});
+    bool internal = Internal(site);
+    rows.push_back({internal ? "(mailer)" : site, std::to_string(counts.queued), std::to_string(counts.bytes),
+                    std::to_string(counts.deferred),
+                    internal ? "-" : std::to_string(model_.limiter().CountInWindow(site, limit, now)),
+                    internal ? "-" : std::to_string(limit.limit) + "/" + std::to_string(limit.window.count()) + "s", state});
   }
   std::vector<size_t> widths(rows[0].size(), 0);
   for (const auto& row : rows) {
     for (size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
   }
-  std::string out = "relay: " + transport_->Describe() + "\n";
+  std::string out = "relay: " + transport_->Describe();
+  const auto& relay = model_.relay();
+  if (relay.down) {
+    out += "; DOWN since " + FormatTime(relay.since) + " (" + relay.last_problem + "), next try in " +
+           std::to_string(SecondsUntil(relay.next_try, now)) + " s";
+  }
+  out += "\n";
+  if (!filed_.empty()) out += std::to_string(filed_.size()) + " messages answered but not yet moved out of queue/\n";
   for (const auto& row : rows) {
     std::string line;
     for (size_t c = 0; c < row.size(); ++c) {
@@ -708,18 +999,19 @@ ControlReply MailerService::HandleControl(const std::string& request) {
   if ((command != "hold" && command != "resume") || !IsValidSiteName(site)) {
     return {false, "unknown request " + QuoteForMessage(request)};
   }
+  auto& limiter = model_.limiter();
   if (command == "hold") {
-    if (limiter_.Paused(site)) return {true, "site " + site + " was already paused\n"};
-    limiter_.Hold(site, Now());
-    limiter_.AlertSent(site, Now());  // the admin did it: no alert now, a reminder in 24 h
+    if (limiter.Paused(site)) return {true, "site " + site + " was already paused\n"};
+    limiter.Hold(site, Now());
+    limiter.AlertSent(site, Now());  // the admin did it: no alert now, a reminder in 24 h
     SavePauses();
     UpdateGauges();
     spdlog::warn("site {}: held by hand (mailer hold)", site);
     return {true, "site " + site + " is on hold; its mail stays queued until `mailer resume " + site + "`\n"};
   }
-  if (!limiter_.Resume(site)) return {true, "site " + site + " was not paused\n"};
+  if (!limiter.Resume(site)) return {true, "site " + site + " was not paused\n"};
   SavePauses();
-  size_t held = queues_.contains(site) ? queues_.at(site).messages.size() : 0;
+  size_t held = model_.CountsOf(site).queued;
   spdlog::info("site {}: resumed (mailer resume); sending the {} queued mails", site, held);
   Dispatch();
   return {true, "site " + site + " resumed; sending its " + std::to_string(held) + " queued mails\n"};

@@ -1,17 +1,18 @@
-// The mailer at work: watches every site queue (inotify, plus rescans), counts mail against
-// the per-site limit as it enters the queue, pauses and alerts, hands batches to the transport
-// on worker threads, and files every message by its outcome (sent/, kept queued with backoff,
-// failed/ with a bounce). All state changes happen on the io_context's thread.
+// The mailer at work, the I/O around the MailQueue model: watches the registry and every site
+// queue (inotify, one watch per directory, plus a safety rescan that also compares the
+// registry's checksum), reads each new queue file's envelope and lets the model admit or refuse
+// it, starts the sessions the model dispatches (the sender policy applied, the data streamed
+// from the file), and files every message the moment the relay answers it: sent/, kept queued
+// with backoff, or failed/ with a bounce. What cannot be filed is journaled and never relayed
+// again. Everything runs on the io_context's thread.
 #pragma once
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -20,8 +21,9 @@
 #include "inotify.h"
 #include "mailer/control.h"
 #include "mailer/delivery.h"
+#include "mailer/filing_journal.h"
+#include "mailer/mail_queue.h"
 #include "mailer/queue_glob.h"
-#include "mailer/rate_limiter.h"
 #include "mailer/settings.h"
 #include "mailer/site_mail_dir.h"
 #include "mailer/transport.h"
@@ -38,71 +40,83 @@ class MailerService {
 
   /// Loads the state on disk, opens and watches the queues, starts the control socket.
   Status Start();
-  /// Stops taking new work; the sessions in flight finish (bounded by stop_timeout), then the
-  /// loop runs out. Returns at once.
+  /// Stops taking new work; the sessions in flight finish (bounded by stop_timeout, then they
+  /// are ended and their unsent messages stay queued), then the loop runs out. Returns at once.
   void Stop();
 
-  /// For /healthz; thread-safe.
+  /// For /healthz.
   HealthReport Health() const;
   /// The answer to a control request ("status", "hold SITE", "resume SITE").
   ControlReply HandleControl(const std::string& request);
 
  private:
-  struct Message {
-    bool in_flight = false;
-    WallTime not_before{};  ///< not tried before this time (backoff, or a file still being written)
-    std::chrono::steady_clock::time_point seen;
-  };
-  struct SiteQueue {
-    std::string name;  ///< the site, or kInternal
+  struct SiteDir {
     std::shared_ptr<SiteMailDir> dir;
     int watch = -1;
-    std::map<std::string, Message> messages;  ///< by queue file name
-    RetryRecords retries;
+    RetryRecords saved_retries;  ///< read at open; each applies when its file is admitted
+    uint64_t failed_bytes = 0;   ///< in failed/, near enough (exact after each trim)
+    bool unregistered_reported = false;
   };
-  struct Batch {
-    std::vector<std::pair<std::string, std::string>> keys;  ///< (site, file) per message
-    std::vector<std::shared_ptr<SiteMailDir>> dirs;
-    std::vector<OutgoingMessage> messages;
-    std::vector<std::string> originals;  ///< the messages as queued, for bounces
-    std::vector<std::string> senders;    ///< the envelope senders as queued (before any rewrite)
+  /// A message the relay has answered (or the mailer refused) whose move out of queue/ failed.
+  struct Filed {
+    JournalEntry entry;
+    std::optional<int> slot;  ///< in the journal; none when it was full (then a restart may send it again)
+  };
+  /// One session's messages, by the transport's index.
+  struct Session {
+    std::vector<MessageKey> keys;
+    std::vector<std::string> senders;  ///< the envelope senders as sent (after the sender policy)
+    std::vector<uint64_t> inodes;
+    std::vector<std::chrono::steady_clock::time_point> queued;
+    bool answered = false;  ///< the relay answered at least one message
   };
 
   void Rescan();
   void RescanSoon();
   void OpenSite(const std::string& site);
   void DropSite(const std::string& site);
-  void SyncQueue(SiteQueue& queue, bool count_recent);
+  void SyncQueue(const std::string& site, bool on_start);
   void OnInotify(const InotifyEvent& event);
-  void Track(SiteQueue& queue, const std::string& name, bool count);
+  void Admit(const std::string& site, const std::string& name, bool count);
   void Dispatch();
-  std::optional<Batch> TakeBatch();
-  bool PrepareMessage(SiteQueue& queue, const std::string& name, Message& message, Batch& batch);
-  void Complete(Batch batch, std::vector<AttemptReport> reports);
-  void FileFailed(SiteQueue& queue, const std::string& name, const std::string& reason);
+  bool StartSession(const std::vector<MessageKey>& keys);
+  std::optional<OutgoingMessage> Prepare(const MessageKey& key, Session& session);
+  void OnMessageDone(const std::shared_ptr<Session>& session, size_t index, const AttemptReport& report);
+  void OnSessionEnd(const std::shared_ptr<Session>& session, const SessionEnd& end);
+  void FileSent(const MessageKey& key, uint64_t inode);
+  void FileFailed(const MessageKey& key, uint64_t inode, const std::string& reason);
+  void Journal(const MessageKey& key, JournalEntry::Kind kind, uint64_t inode, const std::string& reason,
+               const std::string& problem);
+  void RetryFilings();
+  void Bounce(const MessageKey& key, const std::string& sender, const std::vector<RecipientReply>& refused,
+              const std::string& headers);
   void QueueInternal(const std::string& sender, const std::vector<std::string>& recipients, const std::string& message,
                      const std::string& why);
   void SendDueAlerts();
+  void OnPaused(const std::string& site, const std::string& why);
   void SavePauses();
-  void LoadRetries(SiteQueue& queue);
-  void SaveRetries(const SiteQueue& queue);
-  void LoadRegistry();
-  MailLimit LimitOf(const std::string& site) const;
+  void LoadRetries(const std::string& site, SiteDir& dir);
+  void SaveRetries(const std::string& site);
+  void CheckRegistry(bool force);
+  void ReportUnregistered();
+  void TrimFailed(const std::string& site, SiteDir& dir);
+  void Cleanup();
   void UpdateGauges();
   void ScheduleWakeUp();
   void ScheduleTimers();
   std::string StatusTable();
   void FinishStopIfIdle();
   std::string RetryPath(const std::string& site) const;
+  std::string AlertFrom() const;
+  SiteDir* DirOf(const std::string& site);
 
   boost::asio::io_context& io_;
   Settings settings_;
   QueueGlob glob_;
-  std::shared_ptr<Transport> transport_;
+  std::unique_ptr<Transport> transport_;
   Metrics& metrics_;
   InotifyWatcher inotify_;
   ControlServer control_;
-  boost::asio::thread_pool workers_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   boost::asio::steady_timer wake_timer_;
   boost::asio::steady_timer rescan_timer_;
@@ -110,13 +124,17 @@ class MailerService {
   boost::asio::steady_timer minute_timer_;
   boost::asio::steady_timer stop_timer_;
 
-  std::map<std::string, SiteQueue> queues_;  ///< by site; kInternal is the mailer's own mail
-  std::map<int, std::string> watches_;      ///< inotify watch -> site
+  MailQueue model_;
+  std::map<std::string, SiteDir> sites_;  ///< by site; kInternalSite is the mailer's own mail
+  std::map<int, std::string> watches_;    ///< inotify watch -> site
   int root_watch_ = -1;
-  int registry_watch_ = -1;
+  int registry_watch_ = -1;               ///< the same as root_watch_ when the registry is in the sites root
+  std::string registry_name_;             ///< the registry's file name in its directory
   std::optional<Registry> registry_;
-  RateLimiter limiter_;
-  std::string rr_cursor_;  ///< fairness: the site served first last time
+  size_t registry_hash_ = 0;
+  std::optional<FilingJournal> journal_;
+  std::map<MessageKey, Filed> filed_;
+  std::map<MessageKey, WallTime> unreadable_;  ///< files not (yet) parsable: read again at this time
   int active_sessions_ = 0;
   bool stopping_ = false;
   bool soon_pending_ = false;

@@ -1,6 +1,7 @@
 // mailer: relays the mail every site queues, over SMTP, with a per-site rate limit. With a
 // command (status, hold SITE, resume SITE) it talks to the running mailer instead.
 #include <malloc.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -46,6 +47,15 @@ bool LoadMailerSmtpFile() {
   return true;
 }
 
+// Every message in flight keeps its queue file open (8 sessions of 50): the soft limit goes up to the hard one.
+void RaiseFileLimit() {
+  struct rlimit limit {};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = std::min<rlim_t>(limit.rlim_max, 65536);
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
 class Mailer final : public ProgramHooks {
  public:
   void Configure(ConfigReader& config) override { settings_ = ReadSettings(config, MailerSmtpVariable()); }
@@ -53,15 +63,18 @@ class Mailer final : public ProgramHooks {
   std::vector<std::string> Check() override {
     std::vector<std::string> problems = CheckRegistryFile(settings_.registry);
     if (settings_.relay.configured()) {
-      if (auto transport = MakeSmtpTransport(SmtpOptionsOf()); !transport.ok()) problems.push_back(transport.error().message());
+      if (auto tls = MakeTlsContext(settings_.ca_file); !tls.ok()) problems.push_back(tls.error().message());
     }
     return problems;
   }
 
   int Run(const ProgramContext& context) override {
     if (!context.command_line.arguments.empty()) return RunCommand(context.command_line.arguments);
-    Result<std::unique_ptr<Transport>> transport =
-        settings_.relay.configured() ? MakeSmtpTransport(SmtpOptionsOf()) : MakeOutboxTransport(settings_.data_dir + "/outbox");
+    RaiseFileLimit();
+    boost::asio::io_context io;
+    Result<std::unique_ptr<Transport>> transport = settings_.relay.configured()
+                                                       ? MakeSmtpTransport(io, SmtpOptionsOf())
+                                                       : MakeOutboxTransport(io, settings_.data_dir + "/outbox");
     if (!transport.ok()) {
       spdlog::critical("{}", transport.error().message());
       return 2;
@@ -70,7 +83,6 @@ class Mailer final : public ProgramHooks {
       spdlog::warn("no relay configured (smtp.host or MAILER_SMTP): every message goes to the local outbox {}/outbox/new",
                    settings_.data_dir);
     }
-    boost::asio::io_context io;
     Metrics metrics;
     MailerService service(io, settings_, std::move(*transport), metrics);
     if (Status started = service.Start(); !started.ok()) {
@@ -109,9 +121,8 @@ class Mailer final : public ProgramHooks {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Every SMTP worker thread would get its own malloc arena (each holding on to freed memory);
-  // two arenas are plenty for a program that mostly waits, and keep the resident set small.
-  mallopt(M_ARENA_MAX, 2);
+  // One thread: one malloc arena is all it needs, and it keeps the resident set small.
+  mallopt(M_ARENA_MAX, 1);
   ProgramSpec spec{
       .name = "mailer",
       .summary = "Relays the mail every site queues, over SMTP, with a per-site rate limit.",
@@ -124,11 +135,13 @@ int main(int argc, char** argv) {
           "  status          the queues, the rate windows and the paused sites, as a table\n"
           "  hold SITE       pause a site's mail by hand\n"
           "  resume SITE     lift a pause; the held mail is sent\n"
-          "Keys: registry, queues, data_dir, max_message_size, sent_retention, sender_rewrite_domain,\n"
-          "alert_from, rescan_interval, stop_timeout, parse_grace, retry.first_delay, retry.max_delay,\n"
-          "retry.give_up_after, smtp.host, smtp.port, smtp.tls (none|starttls), smtp.user,\n"
-          "smtp.password_file, smtp.ca_file, smtp.helo, smtp.timeout, smtp.sessions,\n"
-          "smtp.messages_per_session, status.address, log.level, log.format.\n"
+          "Keys: registry, queues, data_dir, max_message_size, sent_retention, failed_retention,\n"
+          "failed_max_size, sender_policy (rewrite|refuse|off), sender_rewrite_domain, alert_from,\n"
+          "limits.recipients_per_message, limits.queued_size, limits.held_messages, rescan_interval,\n"
+          "stop_timeout, parse_grace, retry.first_delay, retry.max_delay, retry.give_up_after, smtp.host,\n"
+          "smtp.port, smtp.tls (none|tls|starttls), smtp.user, smtp.password_file, smtp.ca_file, smtp.helo,\n"
+          "smtp.timeout, smtp.sessions, smtp.messages_per_session, smtp.relay_retry, smtp.relay_retry_max,\n"
+          "status.address, log.level, log.format.\n"
           "MAILER_SMTP=host:port:user:password:no|ssl:no|starttls overrides smtp.*; MAILER_SMTP_FILE names a file\n"
           "holding that value instead (kept out of the container's environment).\n",
   };

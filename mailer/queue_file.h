@@ -1,8 +1,10 @@
 // nullmailer's queue file format: line 1 the envelope sender (empty means <>), then one
-// recipient per line, then an empty line, then the message. Parsing is pure; the watcher
+// recipient per line, then an empty line, then the message. Parsing is pure and reads only the
+// envelope: the message itself is streamed from the file later, never held whole. The watcher
 // decides the owning site from the directory, never from the content.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,16 +13,15 @@
 
 namespace webvps::mailer {
 
-struct QueuedMessage {
+struct QueuedEnvelope {
   std::string sender;                   ///< empty: the null sender <>
   std::vector<std::string> recipients;  ///< at least one
-  std::string message;                  ///< headers and body, LF line ends as written
+  uint64_t message_offset = 0;          ///< where the message (its headers) starts in the file
 };
 
-/// Parses a queue file; the error says what is wrong and on which line.
-Result<QueuedMessage> ParseQueueFile(std::string_view content);
-
-/// The message with CRLF line ends, as SMTP (and libESMTP's message callback) wants it.
-std::string ToCrlf(std::string_view message);
+/// Parses the envelope at the start of a queue file: `head` is its first bytes (all of it, or as
+/// many as were read), `file_size` its whole size. The error says what is wrong and on which
+/// line; an envelope that does not end within `head` is an error too.
+Result<QueuedEnvelope> ParseQueueEnvelope(std::string_view head, uint64_t file_size);
 
 }  // namespace webvps::mailer

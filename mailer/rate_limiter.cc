@@ -1,28 +1,38 @@
 #include "rate_limiter.h"
 
+#include <algorithm>
 #include <charconv>
 #include <sstream>
 
 #include "names.h"
 
 namespace webvps::mailer {
-void RateLimiter::Trim(std::deque<WallTime>& times, const MailLimit& limit, WallTime now) {
-  while (!times.empty() && now - times.front() >= limit.window) times.pop_front();
+void RateLimiter::Trim(Window& window, const MailLimit& limit, WallTime now) {
+  while (!window.entries.empty() && now - window.entries.front().first >= limit.window) {
+    window.total -= window.entries.front().second;
+    window.entries.pop_front();
+  }
 }
 
-bool RateLimiter::Record(const std::string& site, const MailLimit& limit, WallTime now) {
-  auto& times = windows_[site];
-  Trim(times, limit, now);
-  times.push_back(now);
-  if (Paused(site) || static_cast<int>(times.size()) <= limit.limit) return false;
-  paused_[site] = SitePause{now, static_cast<int>(times.size()), WallTime{}};
+bool RateLimiter::Record(const std::string& site, const MailLimit& limit, WallTime now, int recipients) {
+  Window& window = windows_[site];
+  Trim(window, limit, now);
+  int weight = std::max(recipients, 1);
+  if (!window.entries.empty() && window.entries.back().first == now) {
+    window.entries.back().second += weight;
+  } else {
+    window.entries.emplace_back(now, weight);
+  }
+  window.total += weight;
+  if (Paused(site) || window.total <= limit.limit) return false;
+  paused_[site] = SitePause{now, static_cast<int>(std::min<long long>(window.total, 1'000'000'000)), WallTime{}};
   return true;
 }
 
 int RateLimiter::CountInWindow(const std::string& site, const MailLimit& limit, WallTime now) {
-  auto& times = windows_[site];
-  Trim(times, limit, now);
-  return static_cast<int>(times.size());
+  Window& window = windows_[site];
+  Trim(window, limit, now);
+  return static_cast<int>(std::min<long long>(window.total, 1'000'000'000));
 }
 
 const SitePause* RateLimiter::Pause(const std::string& site) const {
@@ -30,8 +40,19 @@ const SitePause* RateLimiter::Pause(const std::string& site) const {
   return it == paused_.end() ? nullptr : &it->second;
 }
 
-void RateLimiter::Hold(const std::string& site, WallTime now) {
-  if (!Paused(site)) paused_[site] = SitePause{now, 0, WallTime{}};
+namespace {
+
+std::string OneLineReason(std::string reason) {
+  for (char& c : reason) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return reason;
+}
+
+}  // namespace
+
+void RateLimiter::Hold(const std::string& site, WallTime now, const std::string& reason) {
+  if (!Paused(site)) paused_[site] = SitePause{now, 0, WallTime{}, reason};
 }
 
 bool RateLimiter::Resume(const std::string& site) {
@@ -55,7 +76,7 @@ std::string RateLimiter::SerializePauses() const {
   std::string text;
   for (const auto& [site, pause] : paused_) {
     text += site + " " + std::to_string(UnixSeconds(pause.since)) + " " + std::to_string(pause.count) + " " +
-            std::to_string(UnixSeconds(pause.last_alert)) + "\n";
+            std::to_string(UnixSeconds(pause.last_alert)) + (pause.reason.empty() ? "" : " " + OneLineReason(pause.reason)) + "\n";
   }
   return text;
 }
@@ -74,7 +95,9 @@ Status RateLimiter::RestorePauses(const std::string& text) {
     if (!(fields >> site >> since >> count >> last_alert) || !IsValidSiteName(site)) {
       return Error("line " + std::to_string(number) + ": expected \"<site> <since> <count> <last_alert>\", got " + QuoteForMessage(line));
     }
-    restored[site] = SitePause{FromUnixSeconds(since), count, FromUnixSeconds(last_alert)};
+    std::string reason;
+    std::getline(fields >> std::ws, reason);
+    restored[site] = SitePause{FromUnixSeconds(since), count, FromUnixSeconds(last_alert), reason};
   }
   paused_ = std::move(restored);
   return Status::Ok();

@@ -73,9 +73,15 @@ Result<RelaySettings> ParseMailerSmtp(std::string_view value) {
   const std::string& ssl = fields[fields.size() - 2];
   const std::string& starttls = fields[fields.size() - 1];
   for (size_t i = 3; i + 2 < fields.size(); ++i) relay.password += (i > 3 ? ":" : "") + fields[i];
-  if (ssl != "no" && ssl != "ssl") return Error("MAILER_SMTP: 5th field must be no or ssl, got " + QuoteForMessage(ssl));
+  // These two fields come after the password, which may hold ':': a field missing shifts part of
+  // the password into them, so their values are never quoted.
+  if (ssl != "no" && ssl != "ssl") {
+    return Error("MAILER_SMTP: the second field from the end must be no or ssl (its value is not shown: with a field "
+                 "missing it would be part of the password)");
+  }
   if (starttls != "no" && starttls != "starttls") {
-    return Error("MAILER_SMTP: 6th field must be no or starttls, got " + QuoteForMessage(starttls));
+    return Error("MAILER_SMTP: the last field must be no or starttls (its value is not shown: with a field missing it "
+                 "would be part of the password)");
   }
   if (ssl == "ssl" && starttls == "starttls") return Error("MAILER_SMTP: choose ssl or starttls, not both");
   relay.tls = ssl == "ssl" ? TlsMode::kTls : starttls == "starttls" ? TlsMode::kStartTls : TlsMode::kNone;

@@ -33,6 +33,25 @@ Settings ReadSettings(ConfigReader& config, const std::optional<std::string>& ma
     if (auto problem = HostNameProblem(settings.helo_name)) config.Reject("smtp.helo", *problem);
   }
   settings.sent_retention = Seconds(config, "sent_retention", settings.sent_retention);
+  settings.failed_retention = Seconds(config, "failed_retention", settings.failed_retention);
+  settings.failed_max_bytes = static_cast<uint64_t>(
+      config.Integer("failed_max_size", static_cast<int64_t>(settings.failed_max_bytes), 0, int64_t{1} << 40));
+  std::string policy = config.Choice("sender_policy", "rewrite", {"rewrite", "refuse", "off"});
+  settings.sender_policy = policy == "refuse" ? SenderPolicyMode::kRefuse
+                           : policy == "off"  ? SenderPolicyMode::kOff
+                                              : SenderPolicyMode::kRewrite;
+  settings.limits.recipients_per_message = static_cast<int>(
+      config.Integer("limits.recipients_per_message", settings.limits.recipients_per_message, 1, 100000));
+  settings.limits.queued_bytes = static_cast<uint64_t>(
+      config.Integer("limits.queued_size", static_cast<int64_t>(settings.limits.queued_bytes), 1024, int64_t{1} << 40));
+  settings.limits.held_messages =
+      static_cast<int>(config.Integer("limits.held_messages", settings.limits.held_messages, 1, 10000000));
+  settings.limits.relay_first_delay = Seconds(config, "smtp.relay_retry", settings.limits.relay_first_delay);
+  settings.limits.relay_max_delay = Seconds(config, "smtp.relay_retry_max", settings.limits.relay_max_delay);
+  if (settings.limits.relay_first_delay < std::chrono::seconds(1)) config.Reject("smtp.relay_retry", "must be at least 1s");
+  if (settings.limits.relay_max_delay < settings.limits.relay_first_delay) {
+    config.Reject("smtp.relay_retry_max", "must not be below smtp.relay_retry");
+  }
   settings.sender_rewrite_domain = LowerCase(config.String("sender_rewrite_domain", ""));
   if (!settings.sender_rewrite_domain.empty()) {
     if (auto problem = HostNameProblem(settings.sender_rewrite_domain)) config.Reject("sender_rewrite_domain", *problem);

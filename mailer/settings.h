@@ -7,8 +7,10 @@
 #include <string>
 
 #include "config.h"
+#include "mailer/mail_queue.h"
 #include "mailer/relay_settings.h"
 #include "mailer/retry_schedule.h"
+#include "mailer/sender_policy.h"
 
 namespace webvps::mailer {
 
@@ -28,6 +30,11 @@ struct Settings {
   std::chrono::seconds rescan_interval{30};                     ///< rescan_interval: safety rescan
   std::chrono::seconds stop_timeout{30};                        ///< stop_timeout: SIGTERM's grace
   std::chrono::seconds parse_grace{60};                         ///< parse_grace: a file that does not parse may still be being written
+  std::chrono::seconds failed_retention{30 * 86400};            ///< failed_retention: failed/ is kept so long
+  uint64_t failed_max_bytes = 200ull << 20;                     ///< failed_max_size: per site; the oldest go beyond it
+  SenderPolicyMode sender_policy = SenderPolicyMode::kRewrite;  ///< sender_policy: rewrite | refuse | off
+  QueueLimits limits;                                           ///< limits.recipients_per_message, limits.queued_size,
+                                                                ///< limits.held_messages, smtp.relay_retry, smtp.relay_retry_max
   RetryPolicy retry;                                            ///< retry.first_delay, retry.max_delay, retry.give_up_after
   RelaySettings relay;                                          ///< smtp.* or MAILER_SMTP
 };

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "atomic_file.h"
@@ -63,6 +64,7 @@ Result<SiteMailDir> SiteMailDir::Open(const std::string& sites_root, const std::
   dir.device_ = queue_stat.st_dev;
   dir.inode_ = queue_stat.st_ino;
   dir.mail_ = std::move(*mail);
+  dir.mail_stat_ = mail_stat;
   dir.sent_ = std::move(*sent);
   dir.failed_ = std::move(*failed);
   return dir;
@@ -90,7 +92,7 @@ Result<std::vector<SiteMailDir::Entry>> SiteMailDir::ListQueue() const {
   return names;
 }
 
-SiteMailDir::ReadResult SiteMailDir::ReadQueueFile(const std::string& name, int64_t max_bytes) const {
+SiteMailDir::ReadResult SiteMailDir::ReadQueueHead(const std::string& name, size_t head_bytes, int64_t max_bytes) const {
   ReadResult result;
   // O_NONBLOCK: a FIFO planted in the queue must not block the mailer.
   int fd = ::openat(queue_.get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
@@ -101,13 +103,15 @@ SiteMailDir::ReadResult SiteMailDir::ReadQueueFile(const std::string& name, int6
     result.problem = error == ELOOP ? "a symlink, not a queued message" : std::string("open: ") + std::strerror(error);
     return result;
   }
-  UniqueFd file(fd);
+  result.file = UniqueFd(fd);
   struct stat info {};
   if (::fstat(fd, &info) != 0) {
     result.problem = std::string("stat: ") + std::strerror(errno);
     return result;
   }
   result.modified = std::chrono::system_clock::time_point(std::chrono::seconds(info.st_mtim.tv_sec));
+  result.inode = info.st_ino;
+  result.size = static_cast<uint64_t>(info.st_size);
   if (!S_ISREG(info.st_mode)) {
     result.permanent = true;
     result.problem = "not a regular file";
@@ -118,28 +122,43 @@ SiteMailDir::ReadResult SiteMailDir::ReadQueueFile(const std::string& name, int6
     result.problem = "larger than the size limit (" + std::to_string(info.st_size) + " > " + std::to_string(max_bytes) + " bytes)";
     return result;
   }
-  result.content.resize(static_cast<size_t>(info.st_size));
+  result.head.resize(std::min<size_t>(head_bytes, static_cast<size_t>(info.st_size)));
   size_t done = 0;
-  while (done < result.content.size()) {
-    ssize_t got = ::read(fd, result.content.data() + done, result.content.size() - done);
+  while (done < result.head.size()) {
+    ssize_t got = ::pread(fd, result.head.data() + done, result.head.size() - done, static_cast<off_t>(done));
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) break;
     done += static_cast<size_t>(got);
   }
-  result.content.resize(done);
+  result.head.resize(done);
   result.ok = true;
   return result;
 }
 
-Status SiteMailDir::MoveToSent(const std::string& name) const {
-  if (::renameat(queue_.get(), name.c_str(), sent_.get(), name.c_str()) != 0) return Error::FromErrno("move " + name + " to sent/");
+Status SiteMailDir::Reopen(UniqueFd& dir, const char* name) {
+  auto child = OpenOrCreateChild(mail_.get(), name, mail_stat_, name);
+  if (!child.ok()) return child.error();
+  dir = std::move(*child);
+  return {};
+}
+
+Status SiteMailDir::MoveToSent(const std::string& name) {
+  if (::renameat(queue_.get(), name.c_str(), sent_.get(), name.c_str()) != 0) {
+    // sent/ removed under the mailer's feet (an admin's clean-up): made again, then once more.
+    if (errno != ENOENT || !Reopen(sent_, "sent").ok() || ::renameat(queue_.get(), name.c_str(), sent_.get(), name.c_str()) != 0) {
+      return Error::FromErrno("move " + name + " to sent/");
+    }
+  }
   ::utimensat(sent_.get(), name.c_str(), nullptr, AT_SYMLINK_NOFOLLOW);
   return {};
 }
 
-Status SiteMailDir::MoveToFailed(const std::string& name, const std::string& reason) const {
+Status SiteMailDir::MoveToFailed(const std::string& name, const std::string& reason) {
   // The reason first: a crash in between leaves a stray reason, never a failed file without one.
   Status written = WriteSmallFile(failed_.get(), name + ".reason", reason + "\n");
+  if (!written.ok() && (written.error().message().find("No such file") != std::string::npos) && Reopen(failed_, "failed").ok()) {
+    written = WriteSmallFile(failed_.get(), name + ".reason", reason + "\n");
+  }
   if (!written.ok()) return written.error().Wrap("failed/");
   if (::renameat(queue_.get(), name.c_str(), failed_.get(), name.c_str()) != 0) {
     return Error::FromErrno("move " + name + " to failed/");
@@ -147,8 +166,10 @@ Status SiteMailDir::MoveToFailed(const std::string& name, const std::string& rea
   return {};
 }
 
-int SiteMailDir::CleanSent(std::chrono::seconds max_age) const {
-  int fd = ::openat(sent_.get(), ".", kDirectoryNoFollow);
+namespace {
+
+int CleanDirectory(int dir, std::chrono::seconds max_age) {
+  int fd = ::openat(dir, ".", kDirectoryNoFollow);
   if (fd < 0) return 0;
   DIR* listing = ::fdopendir(fd);
   if (!listing) {
@@ -165,6 +186,73 @@ int SiteMailDir::CleanSent(std::chrono::seconds max_age) const {
         ::unlinkat(fd, entry->d_name, 0) == 0) {
       ++removed;
     }
+  }
+  ::closedir(listing);
+  return removed;
+}
+
+}  // namespace
+
+int SiteMailDir::CleanSent(std::chrono::seconds max_age) const { return CleanDirectory(sent_.get(), max_age); }
+
+int SiteMailDir::CleanFailed(std::chrono::seconds max_age) const { return CleanDirectory(failed_.get(), max_age); }
+
+uint64_t SiteMailDir::FailedBytes() const {
+  int fd = ::openat(failed_.get(), ".", kDirectoryNoFollow);
+  if (fd < 0) return 0;
+  DIR* listing = ::fdopendir(fd);
+  if (!listing) {
+    ::close(fd);
+    return 0;
+  }
+  uint64_t bytes = 0;
+  while (dirent* entry = ::readdir(listing)) {
+    struct stat info {};
+    if (entry->d_name[0] != '.' && ::fstatat(fd, entry->d_name, &info, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(info.st_mode)) {
+      bytes += static_cast<uint64_t>(info.st_size);
+    }
+  }
+  ::closedir(listing);
+  return bytes;
+}
+
+int SiteMailDir::TrimFailed(uint64_t max_bytes) const {
+  int fd = ::openat(failed_.get(), ".", kDirectoryNoFollow);
+  if (fd < 0) return 0;
+  DIR* listing = ::fdopendir(fd);
+  if (!listing) {
+    ::close(fd);
+    return 0;
+  }
+  struct Mail {
+    struct timespec modified;
+    std::string name;
+    uint64_t bytes;
+  };
+  std::vector<Mail> mails;
+  uint64_t total = 0;
+  while (dirent* entry = ::readdir(listing)) {
+    struct stat info {};
+    if (entry->d_name[0] == '.' || ::fstatat(fd, entry->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0 || S_ISDIR(info.st_mode)) continue;
+    total += static_cast<uint64_t>(info.st_size);
+    std::string name = entry->d_name;
+    if (name.ends_with(".reason")) continue;  // goes with its mail
+    mails.push_back({info.st_mtim, name, static_cast<uint64_t>(info.st_size)});
+  }
+  std::sort(mails.begin(), mails.end(), [](const Mail& a, const Mail& b) {
+    return a.modified.tv_sec != b.modified.tv_sec ? a.modified.tv_sec < b.modified.tv_sec : a.name < b.name;
+  });
+  int removed = 0;
+  for (const auto& mail : mails) {
+    if (total <= max_bytes) break;
+    if (::unlinkat(fd, mail.name.c_str(), 0) != 0) continue;
+    total -= std::min(total, mail.bytes);
+    struct stat reason {};
+    std::string reason_name = mail.name + ".reason";
+    if (::fstatat(fd, reason_name.c_str(), &reason, AT_SYMLINK_NOFOLLOW) == 0 && ::unlinkat(fd, reason_name.c_str(), 0) == 0) {
+      total -= std::min(total, static_cast<uint64_t>(reason.st_size));
+    }
+    ++removed;
   }
   ::closedir(listing);
   return removed;

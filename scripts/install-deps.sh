@@ -8,12 +8,14 @@ set -euo pipefail
 packages=(
   # build
   build-essential cmake ninja-build pkg-config git
-  libboost-dev libmicrohttpd-dev libesmtp-dev libssl-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
+  libboost-dev libmicrohttpd-dev libssl-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
   nlohmann-json3-dev libgtest-dev libgmock-dev googletest clang-format
   # images: the base image is made locally where no registry answers
   debootstrap docker-compose
-  # integration and end-to-end tests (aiosmtpd: the SMTP server the mail tests talk to)
+  # integration and end-to-end tests (aiosmtpd: the SMTP server the mail tests talk to;
+  # postfix with Cyrus SASL: the real relay, STARTTLS and AUTH, tests/e2e/postfix_relay.py)
   python3 python3-pytest python3-aiosmtpd curl openssh-client
+  postfix sasl2-bin libsasl2-modules openssl
 )
 if [ "${1:-}" = --bench ]; then
   packages+=(gnuplot-nox hyperfine nullmailer tini supervisor jailkit)
@@ -33,6 +35,9 @@ else
   SUDO=
 fi
 echo "install-deps: installing ${missing[*]}"
+# Postfix asks how to deliver mail: not at all. The tests run their own instances
+# (postfix -c DIR); the system's one is left unconfigured and stopped.
+echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "install-deps: done"

@@ -116,17 +116,34 @@ TEST(PauseAlertTest, SaysHowManySinceWhenAndHowToResume) {
                                        {"admin@host.test", "owner@shop.test"}, At(1700000005));
   EXPECT_NE(alert.find("To: admin@host.test, owner@shop.test\n"), std::string::npos);
   EXPECT_NE(alert.find("Subject: [webvps] mail of site shop is paused\n"), std::string::npos);
-  EXPECT_NE(alert.find("queued 201 mails within 120 seconds (the limit is 200)"), std::string::npos);
+  EXPECT_NE(alert.find("queued 201 mails (one per recipient) within 120 seconds (the limit is 200)"), std::string::npos);
   EXPECT_NE(alert.find("paused on Tue, 14 Nov 2023 22:13:20 +0000"), std::string::npos);
   EXPECT_NE(alert.find("mailer resume shop"), std::string::npos);
   std::string held = RenderPauseAlert("shop", SitePause{At(0), 0, {}}, MailLimit{}, "m@h.test", {"a@h.test"}, At(0));
   EXPECT_NE(held.find("put on hold by an administrator"), std::string::npos);
+  std::string full = RenderPauseAlert("shop", SitePause{At(0), 0, {}, "the site's queue already holds 200 MB"}, MailLimit{},
+                                      "m@h.test", {"a@h.test"}, At(0));
+  EXPECT_NE(full.find("was paused on Thu, 01 Jan 1970 00:00:00 +0000: the site's queue already holds 200 MB."), std::string::npos)
+      << full;
+}
+
+TEST(RelayAlertTest, SaysWhatTheRelaySaidForHowLongAndThatNothingFailed) {
+  std::string alert = RenderRelayAlert("AUTH: 535 5.7.8 Error: authentication failed", At(1700000000), "m@h.test",
+                                       "admin@h.test", 42, At(1700000600));
+  EXPECT_NE(alert.find("To: admin@h.test\n"), std::string::npos);
+  EXPECT_NE(alert.find("Subject: [webvps] mail waited for the relay\n"), std::string::npos);
+  EXPECT_NE(alert.find("From Tue, 14 Nov 2023 22:13:20 +0000 to Tue, 14 Nov 2023 22:23:20 +0000"), std::string::npos) << alert;
+  EXPECT_NE(alert.find("    AUTH: 535 5.7.8 Error: authentication failed\n"), std::string::npos);
+  EXPECT_NE(alert.find("no message was failed or bounced for it. 42 messages"), std::string::npos) << alert;
 }
 
 TEST(OutboxFileTest, EnvelopeHeadersThenMessageWithLfEnds) {
-  OutgoingMessage message{"demo/1", "web@demo.test", {"a@x.test", "b@x.test"}, "Subject: x\r\n\r\nbody\r\n"};
-  EXPECT_EQ(RenderOutboxFile(message),
-            "Return-Path: <web@demo.test>\nX-Webvps-Envelope-To: a@x.test, b@x.test\nSubject: x\n\nbody\n");
+  EXPECT_EQ(RenderOutboxEnvelope("web@demo.test", {"a@x.test", "b@x.test"}),
+            "Return-Path: <web@demo.test>\nX-Webvps-Envelope-To: a@x.test, b@x.test\n");
+  bool after_cr = false;
+  std::string text = OutboxLineEnds("Subject: x\r", after_cr);
+  text += OutboxLineEnds("\n\r\nbody\r\nbare\rcr", after_cr);
+  EXPECT_EQ(text, "Subject: x\n\nbody\nbare\rcr");
 }
 
 TEST(RewriteSenderTest, EnvelopeFromAndReplyTo) {

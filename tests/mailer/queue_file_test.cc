@@ -5,18 +5,38 @@
 namespace webvps::mailer {
 namespace {
 
+Result<QueuedEnvelope> Parse(std::string_view content) { return ParseQueueEnvelope(content, content.size()); }
+
 TEST(QueueFileTest, ParsesNullmailersFormat) {
-  auto message = ParseQueueFile("www-data@demo.example.org\na@x.example\nb@y.example\n\nSubject: Hi\n\nBody\n");
-  ASSERT_TRUE(message.ok()) << message.error().message();
-  EXPECT_EQ(message->sender, "www-data@demo.example.org");
-  EXPECT_EQ(message->recipients, (std::vector<std::string>{"a@x.example", "b@y.example"}));
-  EXPECT_EQ(message->message, "Subject: Hi\n\nBody\n");
+  std::string content = "www-data@demo.example.org\na@x.example\nb@y.example\n\nSubject: Hi\n\nBody\n";
+  auto envelope = Parse(content);
+  ASSERT_TRUE(envelope.ok()) << envelope.error().message();
+  EXPECT_EQ(envelope->sender, "www-data@demo.example.org");
+  EXPECT_EQ(envelope->recipients, (std::vector<std::string>{"a@x.example", "b@y.example"}));
+  EXPECT_EQ(content.substr(envelope->message_offset), "Subject: Hi\n\nBody\n");
 }
 
 TEST(QueueFileTest, EmptySenderIsTheNullSender) {
-  auto message = ParseQueueFile("\nbounce@x.example\n\nSubject: bounce\n\n.\n");
-  ASSERT_TRUE(message.ok()) << message.error().message();
-  EXPECT_EQ(message->sender, "");
+  auto envelope = Parse("\nbounce@x.example\n\nSubject: bounce\n\n.\n");
+  ASSERT_TRUE(envelope.ok()) << envelope.error().message();
+  EXPECT_EQ(envelope->sender, "");
+}
+
+TEST(QueueFileTest, TheEnvelopeAloneIsReadFromTheHeadOfABigFile) {
+  // 5,000 recipients, then a message of 40 MB the parser never sees.
+  std::string head = "s@x.example\n";
+  for (int i = 0; i < 5000; ++i) head += "r" + std::to_string(i) + "@y.example\n";
+  head += "\nSubject: big\n";
+  auto envelope = ParseQueueEnvelope(head, 40u << 20);
+  ASSERT_TRUE(envelope.ok()) << envelope.error().message();
+  EXPECT_EQ(envelope->recipients.size(), 5000u);
+  EXPECT_EQ(head.substr(envelope->message_offset), "Subject: big\n");
+}
+
+TEST(QueueFileTest, AnEnvelopeBeyondTheHeadIsRefusedWithItsSize) {
+  auto envelope = ParseQueueEnvelope("s@x.example\nr@y.example\nr2@y.exa", 1000);
+  ASSERT_FALSE(envelope.ok());
+  EXPECT_EQ(envelope.error().message(), "the envelope does not end within the first 32 bytes");
 }
 
 struct BrokenCase {
@@ -43,18 +63,12 @@ const BrokenCase kBroken[] = {
 class QueueFileBrokenTest : public testing::TestWithParam<BrokenCase> {};
 
 TEST_P(QueueFileBrokenTest, SaysWhatIsWrongAndWhere) {
-  auto message = ParseQueueFile(GetParam().content);
-  ASSERT_FALSE(message.ok());
-  EXPECT_NE(message.error().message().find(GetParam().expected), std::string::npos) << message.error().message();
+  auto envelope = Parse(GetParam().content);
+  ASSERT_FALSE(envelope.ok());
+  EXPECT_NE(envelope.error().message().find(GetParam().expected), std::string::npos) << envelope.error().message();
 }
 
 INSTANTIATE_TEST_SUITE_P(Table, QueueFileBrokenTest, testing::ValuesIn(kBroken));
-
-TEST(QueueFileTest, ToCrlfConvertsOnlyBareLineFeeds) {
-  EXPECT_EQ(ToCrlf("a\nb\r\nc\n"), "a\r\nb\r\nc\r\n");
-  EXPECT_EQ(ToCrlf("\n"), "\r\n");
-  EXPECT_EQ(ToCrlf("no newline"), "no newline");
-}
 
 }  // namespace
 }  // namespace webvps::mailer

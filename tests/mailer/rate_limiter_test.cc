@@ -74,13 +74,26 @@ TEST(RateLimiterTest, PausesSurviveARestart) {
   RateLimiter before;
   before.Hold("demo", At(5s));
   before.AlertSent("demo", At(6s));
-  before.Hold("shop", At(7s));
+  before.Hold("shop", At(7s), "the site's queue already holds 200 MB");
   RateLimiter after;
   ASSERT_TRUE(after.RestorePauses(before.SerializePauses()).ok());
   ASSERT_TRUE(after.Paused("demo"));
   EXPECT_EQ(*after.Pause("demo"), *before.Pause("demo"));
   EXPECT_EQ(*after.Pause("shop"), *before.Pause("shop"));
+  EXPECT_EQ(after.Pause("shop")->reason, "the site's queue already holds 200 MB");
   EXPECT_EQ(after.AlertsDue(At(8s)), std::vector<std::string>{"shop"});
+}
+
+TEST(RateLimiterTest, ARecipientCountsOnceEach) {
+  RateLimiter limiter;
+  MailLimit limit{200, std::chrono::seconds(120)};
+  EXPECT_FALSE(limiter.Record("demo", limit, At(0s), 150));
+  EXPECT_FALSE(limiter.Record("demo", limit, At(1s), 50));
+  EXPECT_TRUE(limiter.Record("demo", limit, At(2s), 1));
+  EXPECT_EQ(limiter.Pause("demo")->count, 201);
+  RateLimiter later;
+  EXPECT_FALSE(later.Record("demo", limit, At(0s), 150));
+  EXPECT_FALSE(later.Record("demo", limit, At(121s), 150)) << "the first 150 left the window";
 }
 
 TEST(RateLimiterTest, RestoreRejectsGarbageWithTheLine) {

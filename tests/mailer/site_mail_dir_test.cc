@@ -38,13 +38,17 @@ TEST_F(SiteMailDirTest, ListReadMoveAndCreateSentAndFailed) {
   ASSERT_TRUE(entries.ok());
   ASSERT_EQ(entries->size(), 1u);
   EXPECT_EQ((*entries)[0].name, "1");
-  auto read = dir->ReadQueueFile("1", 1024);
+  auto read = dir->ReadQueueHead("1", 1024, 1024);
   ASSERT_TRUE(read.ok) << read.problem;
-  EXPECT_EQ(read.content, "a@b.test\nc@d.test\n\nSubject: x\n\nhi\n");
+  EXPECT_EQ(read.head, "a@b.test\nc@d.test\n\nSubject: x\n\nhi\n");
+  EXPECT_EQ(read.size, read.head.size());
+  auto head = dir->ReadQueueHead("1", 8, 1024);
+  EXPECT_EQ(head.head, "a@b.test") << "only the head is read";
+  EXPECT_EQ(head.size, 34u);
   ASSERT_TRUE(dir->MoveToSent("1").ok());
   EXPECT_TRUE(fs::exists(Mail() / "sent/1"));
   EXPECT_FALSE(fs::exists(Mail() / "queue/1"));
-  auto missing = dir->ReadQueueFile("1", 1024);
+  auto missing = dir->ReadQueueHead("1", 1024, 1024);
   EXPECT_TRUE(missing.missing);
 }
 
@@ -55,14 +59,14 @@ TEST_F(SiteMailDirTest, SymlinksFifosAndBigFilesAreNeverRead) {
   Write(Mail() / "queue/big", std::string(2048, 'x'));
   auto dir = SiteMailDir::Open(dir_.path().string(), "demo/mail");
   ASSERT_TRUE(dir.ok());
-  auto link = dir->ReadQueueFile("link", 1024);
+  auto link = dir->ReadQueueHead("link", 1024, 1024);
   EXPECT_FALSE(link.ok);
   EXPECT_TRUE(link.permanent);
   EXPECT_EQ(link.problem, "a symlink, not a queued message");
-  auto fifo = dir->ReadQueueFile("fifo", 1024);
+  auto fifo = dir->ReadQueueHead("fifo", 1024, 1024);
   EXPECT_TRUE(fifo.permanent);
   EXPECT_EQ(fifo.problem, "not a regular file");
-  auto big = dir->ReadQueueFile("big", 1024);
+  auto big = dir->ReadQueueHead("big", 1024, 1024);
   EXPECT_TRUE(big.permanent);
   EXPECT_EQ(big.problem, "larger than the size limit (2048 > 1024 bytes)");
   ASSERT_TRUE(dir->MoveToFailed("link", "a symlink").ok());
@@ -106,6 +110,40 @@ TEST_F(SiteMailDirTest, CleanSentRemovesOnlyOldFiles) {
   EXPECT_EQ(dir->CleanSent(std::chrono::hours(24)), 1);
   EXPECT_FALSE(fs::exists(Mail() / "sent/old"));
   EXPECT_TRUE(fs::exists(Mail() / "sent/new"));
+}
+
+TEST_F(SiteMailDirTest, ASentOrFailedRemovedUnderItsFeetIsMadeAgain) {
+  auto dir = SiteMailDir::Open(dir_.path().string(), "demo/mail");
+  ASSERT_TRUE(dir.ok());
+  Write(Mail() / "queue/1", "x");
+  Write(Mail() / "queue/2", "x");
+  fs::remove_all(Mail() / "sent");
+  fs::remove_all(Mail() / "failed");
+  ASSERT_TRUE(dir->MoveToSent("1").ok());
+  EXPECT_TRUE(fs::exists(Mail() / "sent/1"));
+  ASSERT_TRUE(dir->MoveToFailed("2", "why").ok());
+  EXPECT_TRUE(fs::exists(Mail() / "failed/2"));
+  EXPECT_TRUE(fs::exists(Mail() / "failed/2.reason"));
+}
+
+TEST_F(SiteMailDirTest, TrimFailedRemovesTheOldestMailsWithTheirReasons) {
+  auto dir = SiteMailDir::Open(dir_.path().string(), "demo/mail");
+  ASSERT_TRUE(dir.ok());
+  for (int i = 1; i <= 4; ++i) {
+    std::string name = "m" + std::to_string(i);
+    Write(Mail() / "failed" / name, std::string(1000, 'x'));
+    Write(Mail() / "failed" / (name + ".reason"), "r\n");
+    struct timespec times[2] = {{0, UTIME_OMIT}, {1000 * i, 0}};
+    ASSERT_EQ(::utimensat(AT_FDCWD, (Mail() / "failed" / name).c_str(), times, 0), 0);
+  }
+  EXPECT_EQ(dir->FailedBytes(), 4008u);
+  EXPECT_EQ(dir->TrimFailed(2100), 2);
+  EXPECT_FALSE(fs::exists(Mail() / "failed/m1"));
+  EXPECT_FALSE(fs::exists(Mail() / "failed/m1.reason"));
+  EXPECT_FALSE(fs::exists(Mail() / "failed/m2"));
+  EXPECT_TRUE(fs::exists(Mail() / "failed/m3"));
+  EXPECT_TRUE(fs::exists(Mail() / "failed/m4.reason"));
+  EXPECT_EQ(dir->TrimFailed(100000), 0);
 }
 
 }  // namespace
