@@ -266,6 +266,7 @@ void MailerService::ScheduleTimers() {
     if (error || stopping_) return;
     CheckRegistry(false);
     Rescan();
+    RetryFilings();
     Dispatch();
     ScheduleTimers();
   });
@@ -761,7 +762,10 @@ void MailerService::FileFailed(const MessageKey& key, uint64_t inode, const std:
     model_.Forget(key);
     return;
   }
-  uint64_t size = model_.SizeOf(key);
+  struct stat info {};
+  uint64_t size = ::fstatat(dir->dir->queue_fd(), key.name.c_str(), &info, AT_SYMLINK_NOFOLLOW) == 0
+                      ? static_cast<uint64_t>(info.st_size)
+                      : 0;
   Status moved = dir->dir->MoveToFailed(key.name, reason);
   if (moved.ok()) {
     model_.Forget(key);
@@ -801,7 +805,9 @@ void MailerService::RetryFilings() {
     bool done = false;
     std::optional<std::string> still;
     if (!dir) {
-      done = true;  // the queue is gone, the file with it
+      // Not open (a broken mail directory, being fixed): kept. Gone from the disk: so is the file.
+      struct stat info {};
+      done = !Internal(key.site) && ::lstat(glob_.QueueOf(key.site).c_str(), &info) != 0 && errno == ENOENT;
     } else {
       struct stat info {};
       if (::fstatat(dir->dir->queue_fd(), key.name.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0 ||

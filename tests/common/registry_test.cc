@@ -26,7 +26,7 @@ sites:
     id: 2
     host: shop.example.org
     email: owner@shop.example.org
-    mail: {limit: 50}
+    mail: {limit: 50, sender: shop@shop.example.org, senders: [news@letters.example, "@Shop-Mail.example"]}
 )";
 
 TEST(RegistryTest, ParsesAValidRegistry) {
@@ -48,6 +48,9 @@ TEST(RegistryTest, ParsesAValidRegistry) {
   ASSERT_NE(shop, nullptr);
   EXPECT_EQ(shop->mail.limit, 50);
   EXPECT_EQ(shop->mail.window, std::chrono::seconds(300)) << "a partial limit keeps the default window";
+  EXPECT_EQ(shop->mail_sender, "shop@shop.example.org");
+  EXPECT_EQ(shop->mail_senders, (std::vector<std::string>{"news@letters.example", "@shop-mail.example"}));
+  EXPECT_TRUE(demo.mail_senders.empty());
   EXPECT_EQ(shop->ssh.access, SshAccess::kSftp);
   EXPECT_EQ(registry->FindSite("nope"), nullptr);
 }
@@ -103,6 +106,10 @@ const InvalidCase kInvalidCases[] = {
     {"key body not base64", "  - {name: a, id: 1, host: a.example, email: x@a.example, ssh: {keys: [\"ssh-ed25519 AAAA$$$$AAAAAAAAAAAAAAAA\"]}}", "not base64"},
     {"mail limit zero", "  - {name: a, id: 1, host: a.example, email: x@a.example, mail: {limit: 0}}", "sites[0].mail.limit"},
     {"mail window bad", "  - {name: a, id: 1, host: a.example, email: x@a.example, mail: {window: soon}}", "sites[0].mail.window: expected a duration"},
+    {"mail sender bad", "  - {name: a, id: 1, host: a.example, email: x@a.example, mail: {sender: \"a b@a.example\"}}", "sites[0].mail.sender"},
+    {"mail senders not a list", "  - {name: a, id: 1, host: a.example, email: x@a.example, mail: {senders: b@a.example}}", "sites[0].mail.senders: expected a list"},
+    {"mail senders bad domain", "  - {name: a, id: 1, host: a.example, email: x@a.example, mail: {senders: [\"@bad..example\"]}}", "sites[0].mail.senders[0]: \"@bad..example\""},
+    {"mail unknown key", "  - {name: a, id: 1, host: a.example, email: x@a.example, mail: {from: b@a.example}}", "sites[0].mail.from: unknown key"},
     {"site not a map", "  - just-a-name", "sites[0]: expected a map"},
     {"!missing admin_email", "!sites: []\n", "admin_email: missing"},
     {"!unknown top-level key", "!admin_email: a@b.example\nsite: []\n", "registry.site: unknown key"},

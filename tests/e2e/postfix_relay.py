@@ -61,6 +61,7 @@ smtpd_tls_key_file = {root}/tls/relay.key
 smtpd_tls_protocols = {tls_protocols}
 smtpd_tls_mandatory_protocols = {tls_protocols}
 smtpd_tls_session_cache_database =
+smtpd_tls_loglevel = 1
 smtpd_sasl_auth_enable = yes
 smtpd_sasl_type = cyrus
 smtpd_sasl_path = smtpd
@@ -92,8 +93,8 @@ smtpd_client_message_rate_limit = 0
 
 
 class PostfixRelay:
-    def __init__(self, root, user="mailer", password="relay-secret:with:colons", domains=("example.test",),
-                 tls_max=None, listen="127.0.0.1", size_limit=104857600):
+    def __init__(self, root, user="mailer", password="Xq7-relay:Pw9:colons42", domains=("example.test", "hoster.test"),
+                 tls_max=None, listen="127.0.0.1", size_limit=104857600, unknown_domains=("refuse.test",)):
         self.root = pathlib.Path(root)
         self.port = free_port()
         self.user, self.password = user, password
@@ -101,6 +102,8 @@ class PostfixRelay:
         self.tls_max = tls_max
         self.listen = listen
         self.size_limit = size_limit
+        # Virtual domains without mailboxes: Postfix refuses their recipients at RCPT (550 5.1.1).
+        self.unknown_domains = unknown_domains
 
     def start(self):
         if shutil.which("postfix") is None or shutil.which("saslpasswd2") is None:
@@ -120,28 +123,51 @@ class PostfixRelay:
         os.chmod(self.root / "tls/relay.key", 0o600)
         protocols = ">=TLSv1.2" + (f", <={self.tls_max}" if self.tls_max else "")
         (self.root / "etc/main.cf").write_text(MAIN_CF.format(
-            root=self.root, interfaces=self.listen, tls_protocols=protocols, domains=", ".join(self.domains),
+            root=self.root, interfaces=self.listen, tls_protocols=protocols,
+            domains=", ".join(tuple(self.domains) + tuple(self.unknown_domains)),
             uid=nobody.pw_uid, gid=nobody.pw_gid, size_limit=self.size_limit))
         (self.root / "etc/master.cf").write_text(MASTER_CF.format(port=self.port))
         (self.root / "vmailbox").write_text("".join(f"@{d} {d}/\n" for d in self.domains))
         sasldb = self.root / "etc/sasl/sasldb2"
         (self.root / "etc/sasl/smtpd.conf").write_text(f"pwcheck_method: auxprop\nauxprop_plugin: sasldb\nsasldb_path: {sasldb}\n"
                                                    "mech_list: PLAIN LOGIN\n")
-        subprocess.run(["saslpasswd2", "-f", str(sasldb), "-p", "-c", "-u", "webvps-test", self.user],
-                       input=self.password.encode(), check=True, capture_output=True)
-        os.chown(sasldb, postfix.pw_uid, postfix.pw_gid)
-        os.chmod(sasldb, 0o600)
+        self.set_password(self.password)
         for path in (self.root, self.root / "etc", self.root / "etc/sasl", self.root.parent):
             os.chmod(path, 0o755)
+        return self.resume()
+
+    def set_password(self, password):
+        """The relay user's password, in the relay's sasldb (the test's way to fix or break AUTH)."""
+        sasldb = self.root / "etc/sasl/sasldb2"
+        subprocess.run(["saslpasswd2", "-f", str(sasldb), "-p", "-c", "-u", "webvps-test", self.user],
+                       input=password.encode(), check=True, capture_output=True)
+        postfix = pwd.getpwnam("postfix")
+        os.chown(sasldb, postfix.pw_uid, postfix.pw_gid)
+        os.chmod(sasldb, 0o600)
+
+    def resume(self):
+        """Starts Postfix (again: its queue and mailboxes stay)."""
+        before = self.log().count("daemon started")
         started = subprocess.run(["postfix", "-c", str(self.root / "etc"), "start"], capture_output=True, text=True)
         if started.returncode != 0:
-            raise AssertionError(f"postfix did not start: {started.stderr}{started.stdout}")
+            raise AssertionError(f"postfix did not start: {started.stderr}{started.stdout}\n{self.log()[-3000:]}")
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
-            if "daemon started" in self.log():
+            if self.log().count("daemon started") > before:
                 return self
             time.sleep(0.1)
         raise AssertionError(f"postfix did not report its start:\n{self.log()}")
+
+    def halt(self):
+        """Stops Postfix at once: the sessions in progress are cut."""
+        subprocess.run(["postfix", "-c", str(self.root / "etc"), "abort"], capture_output=True)
+        subprocess.run(["pkill", "-9", "-f", f"-c {self.root}/etc"], capture_output=True)
+        subprocess.run(["pkill", "-9", "-f", f"{self.root}/etc"], capture_output=True)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if subprocess.run(["pgrep", "-f", f"{self.root}/etc"], capture_output=True).returncode != 0:
+                return
+            time.sleep(0.1)
 
     def stop(self):
         subprocess.run(["postfix", "-c", str(self.root / "etc"), "stop"], capture_output=True)
@@ -173,6 +199,16 @@ class PostfixRelay:
                     message.raw = path.read_bytes()
                     messages.append(message)
         return messages
+
+    def count(self):
+        """How many messages were delivered (cheaper than received())."""
+        total = 0
+        for domain in self.domains:
+            for folder in ("new", "cur"):
+                directory = self.root / "mail" / domain / folder
+                if directory.is_dir():
+                    total += sum(1 for _ in directory.iterdir())
+        return total
 
     def with_subject(self, text):
         return [m for m in self.received() if text in str(m.get("Subject", ""))]
