@@ -150,6 +150,35 @@ def mailer(report):
     report.goal("mailer", "msg/s vs nullmailer, 10 ms replies", f"{slow_ratio:.1f}x", ">= 5x", slow_ratio >= 5)
     report.goal("mailer", "queue to 250, p50", f"{delay['mailer']['p50_ms']:.1f} ms", "< 20 ms", delay["mailer"]["p50_ms"] < 20)
     report.goal("mailer", f"RSS with {counts['queues']} queues", f"{many['VmRSS'] / 1024:.2f} MB", "< 10 MB", many["VmRSS"] / 1024 < 10)
+    relay, big = r.get("relay"), r.get("big")
+    if relay:
+        report.add(f"Through Debian's Postfix 3.7 on loopback (STARTTLS required, SASL AUTH, delivering to Maildirs), "
+                   f"{counts['relay']} messages each, with the mailer before issue 14 (libESMTP) in the same run; "
+                   f"that one was stopped after {counts['before_limit_s']} s. A stalled session is one Postfix "
+                   "logs as `ehlo=2 starttls=1 quit=1`: it ended without a message.", "")
+        rows = []
+        for tls, label in (("tls1.3", "TLS 1.3"), ("tls1.2", "TLS 1.2")):
+            side = relay[tls]
+            before = side["before"]
+            rows.append([f"msg/s, {label}", f"{side['mailer']['rate'] or 0:.0f}", f"{side['nullmailer']['rate'] or 0:.0f}",
+                         f"{before['rate'] or 0:.1f}" + ("" if before["complete"] else f" ({before['delivered']} sent)"),
+                         ratio(side["mailer"]["rate"], side["nullmailer"]["rate"]),
+                         f"{side['mailer']['stalled_sessions']} / {before['stalled_sessions']}"])
+        report.table(["figure", "webvps mailer", "nullmailer-send", "libESMTP mailer", "ratio", "stalled sessions (webvps / libESMTP)"], rows)
+        for tls, label in (("tls1.3", "TLS 1.3"), ("tls1.2", "TLS 1.2")):
+            side = relay[tls]
+            report.goal("mailer", f"stalled sessions through Postfix, {label}", str(side["mailer"]["stalled_sessions"]), "0",
+                        side["mailer"]["stalled_sessions"] == 0)
+    if big:
+        mine = big["mailer"]
+        report.add(f"Peak resident memory (VmHWM) sending messages of {counts['big_mb']} MB to a discarding sink:", "")
+        report.table(["program", "messages", "peak RSS", "goal"], [
+            ["webvps mailer", str(mine["messages"]), f"{mine['peak_rss_kib'] / 1024:.1f} MB", "< 64 MB"],
+            ["libESMTP mailer (before issue 14)", str(big["before"]["messages"]), f"{big['before']['peak_rss_kib'] / 1024:.1f} MB", ""],
+            ["nullmailer-send", str(big["nullmailer"]["messages"]), f"{big['nullmailer']['peak_rss_kib'] / 1024:.1f} MB", ""],
+        ])
+        report.goal("mailer", f"peak RSS, {mine['messages']} messages of {counts['big_mb']} MB",
+                    f"{mine['peak_rss_kib'] / 1024:.1f} MB", "< 64 MB", mine["peak_rss_kib"] / 1024 < 64)
     sweep = {0: fast, 10: slow}
     for ms, rates in r.get("sweep", {}).items():
         sweep[int(ms)] = rates

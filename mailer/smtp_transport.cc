@@ -89,9 +89,15 @@ class SmtpTransport final : public Transport {
 }  // namespace
 
 Result<std::unique_ptr<Transport>> MakeSmtpTransport(boost::asio::io_context& io, const SmtpOptions& options) {
-  auto tls = MakeTlsContext(options.ca_file);
-  if (!tls.ok()) return tls.error();
-  return std::unique_ptr<Transport>(new SmtpTransport(io, options, std::move(*tls)));
+  // A verifying context loads the CA store (about a megabyte of certificates): only for a relay
+  // with TLS. Without, the sessions' streams get a bare one that no handshake ever uses.
+  auto context = std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_client);
+  if (options.relay.tls != TlsMode::kNone) {
+    auto tls = MakeTlsContext(options.ca_file);
+    if (!tls.ok()) return tls.error();
+    context = std::move(*tls);
+  }
+  return std::unique_ptr<Transport>(new SmtpTransport(io, options, std::move(context)));
 }
 
 }  // namespace webvps::mailer

@@ -13,7 +13,7 @@ BASE = "debian:bookworm-slim"
 CONTENT = {
     "webvps/proxy": "nginx, proxy-gen",
     "webvps/sshd": "OpenSSH, sshd-chroot, the shell jails' tools (git, PHP CLI, MariaDB client, rsync, vim, nano)",
-    "webvps/mailer": "mailer, libESMTP",
+    "webvps/mailer": "mailer (its own SMTP client, OpenSSL)",
     "webvps/phpserver": "Apache, PHP 8.2 (+mysqli), cron, nullmailer, phpserver-init",
     "webvps/mariadb": "MariaDB server",
 }

@@ -16,6 +16,7 @@ from smtp_sink import free_port
 
 MASTER_CF = """\
 {port}     inet  n       -       n       -       -       smtpd
+{tls_port} inet  n       -       n       -       -       smtpd -o smtpd_tls_wrappermode=yes
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
@@ -97,6 +98,7 @@ class PostfixRelay:
                  tls_max=None, listen="127.0.0.1", size_limit=104857600, unknown_domains=("refuse.test",)):
         self.root = pathlib.Path(root)
         self.port = free_port()
+        self.tls_port = free_port()  # implicit TLS (submissions, as on port 465)
         self.user, self.password = user, password
         self.domains = domains
         self.tls_max = tls_max
@@ -126,7 +128,7 @@ class PostfixRelay:
             root=self.root, interfaces=self.listen, tls_protocols=protocols,
             domains=", ".join(tuple(self.domains) + tuple(self.unknown_domains)),
             uid=nobody.pw_uid, gid=nobody.pw_gid, size_limit=self.size_limit))
-        (self.root / "etc/master.cf").write_text(MASTER_CF.format(port=self.port))
+        (self.root / "etc/master.cf").write_text(MASTER_CF.format(port=self.port, tls_port=self.tls_port))
         (self.root / "vmailbox").write_text("".join(f"@{d} {d}/\n" for d in self.domains))
         sasldb = self.root / "etc/sasl/sasldb2"
         (self.root / "etc/sasl/smtpd.conf").write_text(f"pwcheck_method: auxprop\nauxprop_plugin: sasldb\nsasldb_path: {sasldb}\n"
@@ -181,9 +183,12 @@ class PostfixRelay:
     def ca_file(self):
         return self.root / "tls/relay.crt"
 
-    def mailer_smtp(self, host="127.0.0.1", password=None):
-        """The MAILER_SMTP value for this relay."""
-        return f"{host}:{self.port}:{self.user}:{password if password is not None else self.password}:no:starttls"
+    def mailer_smtp(self, host="127.0.0.1", password=None, implicit_tls=False):
+        """The MAILER_SMTP value for this relay: STARTTLS, or implicit TLS on its second port."""
+        password = password if password is not None else self.password
+        if implicit_tls:
+            return f"{host}:{self.tls_port}:{self.user}:{password}:ssl:no"
+        return f"{host}:{self.port}:{self.user}:{password}:no:starttls"
 
     def received(self):
         """Every message delivered, parsed (email.message.EmailMessage), with `.recipient` (Delivered-To)."""

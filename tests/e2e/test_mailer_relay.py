@@ -29,11 +29,11 @@ def secret_parts(password):
 class RelayedHost(MailHost):
     """A MailHost whose mailer relays through `relay` with STARTTLS and AUTH (MAILER_SMTP)."""
 
-    def __init__(self, root, relay, password=None, extra_env=()):
+    def __init__(self, root, relay, password=None, extra_env=(), implicit_tls=False):
         root.mkdir(parents=True, exist_ok=True)
         shutil.copy(relay.ca_file(), root / "relay-ca.crt")
         env = {
-            "MAILER_SMTP": relay.mailer_smtp(host="localhost", password=password),
+            "MAILER_SMTP": relay.mailer_smtp(host="localhost", password=password, implicit_tls=implicit_tls),
             "WEBVPS_MAILER_SMTP_CA_FILE": "/srv/relay-ca.crt",
             "WEBVPS_MAILER_SMTP_TIMEOUT": "20s",
             "WEBVPS_MAILER_RESCAN_INTERVAL": "2s",
@@ -112,6 +112,18 @@ def test_sessions_over_tls13_and_tls12_never_stall(tmp_path, tls_max):
         host.remove()
         relay.stop()
         shutil.rmtree(os.path.dirname(relay.root), ignore_errors=True)
+
+
+def test_implicit_tls_as_on_port_465(tmp_path, relay):
+    host = RelayedHost(tmp_path, relay, implicit_tls=True).start()
+    try:
+        host.enqueue("alpha", "implicit-tls")
+        assert poll(lambda: relay_subjects(relay, "implicit-tls"), 15), host.logs()
+        assert "(tls, user mailer)" in host.logs()
+        assert re.search(r"disconnect from .* ehlo=1 auth=1 mail=1 rcpt=1 data=1 quit=1", relay.log()), relay.log()
+        host.assert_no_secret_logged()
+    finally:
+        host.remove()
 
 
 def test_a_wrong_password_keeps_the_mail_queued_alerts_once_and_bounces_nothing(tmp_path, relay):

@@ -190,6 +190,7 @@ def test_php_mail_leaves_a_nullmailer_file_in_the_site_queue(site):
     assert status == 200 and "bool(true)" in body, body
     queued = poll(lambda: list((site.mail / "queue").iterdir()), timeout=2.0)
     assert len(queued) == 1
+    assert queued[0].stat().st_uid == SITE_UID, "written as the site (no set-uid nullmailer-queue): its quota covers it"
     lines = queued[0].read_text().split("\n")
     assert lines[0].endswith("@demo.example.test"), lines[0]
     assert lines[1] == "someone@example.net"
