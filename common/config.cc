@@ -96,6 +96,10 @@ Result<std::chrono::milliseconds> ParseDuration(std::string_view text) {
   else if (unit == "h") millis_per_unit = 3'600'000;
   else if (unit == "d") millis_per_unit = 86'400'000;
   else return Error("expected a duration like 250ms, 90s, 2m, 1h or 7d, got " + QuoteForMessage(text));
+  // Up to 100 years: added to a clock's now (nanoseconds), anything longer would overflow it.
+  if (number > kMaxDurationDays * 86'400'000 / millis_per_unit) {
+    return Error("a duration longer than " + std::to_string(kMaxDurationDays) + " days, got " + QuoteForMessage(text));
+  }
   return std::chrono::milliseconds(number * millis_per_unit);
 }
 

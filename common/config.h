@@ -36,7 +36,11 @@ std::string JoinList(const Items& items, std::string_view separator = ", ") {
 /// index + 1); a final line feed does not start another line.
 std::vector<std::string_view> SplitLines(std::string_view text);
 
-/// Parses "250ms", "90s", "2m", "1h", "7d" or a plain number of seconds ("120").
+/// The longest duration ParseDuration accepts: 100 years.
+inline constexpr int64_t kMaxDurationDays = 36'500;
+
+/// Parses "250ms", "90s", "2m", "1h", "7d" or a plain number of seconds ("120"), at most
+/// kMaxDurationDays.
 Result<std::chrono::milliseconds> ParseDuration(std::string_view text);
 
 /// One configuration value and where it came from.

@@ -150,10 +150,20 @@ Result<RetryRecords> ParseRetryRecords(std::string_view text) {
     auto fields = SplitTabs(line);
     auto problem = [&](const std::string& what) { return Error("line " + std::to_string(line_number) + ": " + what); };
     if (fields.size() != 7) return problem("expected 7 tab-separated fields, found " + std::to_string(fields.size()));
+    // The mailer writes every field on one line (OneLine): a control character is a torn or a
+    // foreign file, and would not survive the next write.
+    for (char c : line) {
+      if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f) return problem("control character in a record");
+    }
     if (fields[0].empty() || fields[0].find('/') != std::string_view::npos) return problem("bad queue file name");
     long long attempts = 0, first = 0, next = 0;
-    if (!ParseSeconds(fields[1], attempts) || attempts < 0) return problem("bad attempt count " + QuoteForMessage(fields[1]));
-    if (!ParseSeconds(fields[2], first) || !ParseSeconds(fields[3], next)) return problem("bad time");
+    if (!ParseSeconds(fields[1], attempts) || attempts < 0 || attempts > 1'000'000) {
+      return problem("bad attempt count " + QuoteForMessage(fields[1]));
+    }
+    if (!ParseSeconds(fields[2], first) || !ParseSeconds(fields[3], next) || !PlausibleUnixSeconds(first) ||
+        !PlausibleUnixSeconds(next)) {
+      return problem("bad time (seconds since 1970, up to the year 2200)");
+    }
     RetryRecord record{static_cast<int>(attempts), FromUnixSeconds(first), FromUnixSeconds(next), SplitList(fields[4], ' '),
                        SplitList(fields[5], ' '), std::string(fields[6])};
     records[std::string(fields[0])] = std::move(record);

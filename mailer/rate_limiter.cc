@@ -92,7 +92,8 @@ Status RateLimiter::RestorePauses(const std::string& text) {
     std::string site;
     long long since = 0, last_alert = 0;
     int count = 0;
-    if (!(fields >> site >> since >> count >> last_alert) || !IsValidSiteName(site)) {
+    if (!(fields >> site >> since >> count >> last_alert) || !IsValidSiteName(site) || !PlausibleUnixSeconds(since) ||
+        !PlausibleUnixSeconds(last_alert) || count < 0) {
       return Error("line " + std::to_string(number) + ": expected \"<site> <since> <count> <last_alert>\", got " + QuoteForMessage(line));
     }
     std::string reason;

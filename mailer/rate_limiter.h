@@ -24,6 +24,10 @@ inline long long UnixSeconds(WallTime time) {
   return std::chrono::duration_cast<std::chrono::seconds>(time.time_since_epoch()).count();
 }
 inline WallTime FromUnixSeconds(long long seconds) { return WallTime(std::chrono::seconds(seconds)); }
+/// The times a record may hold: 1970 up to 2200, where nanoseconds since 1970 (the clock's
+/// unit) stay far from overflowing when durations are added.
+inline constexpr long long kMaxUnixSeconds = 7'258'118'400;
+inline bool PlausibleUnixSeconds(long long seconds) { return seconds >= 0 && seconds <= kMaxUnixSeconds; }
 
 struct SitePause {
   WallTime since{};       ///< when the limit was crossed

@@ -149,7 +149,8 @@ void CronRunner::StartJob(size_t index, const char* why) {
   if (const char* tz = std::getenv("TZ")) environment.push_back(std::string("TZ=") + tz);
   for (const auto& [name, value] : job.environment) {
     if (name == "SHELL" && value.starts_with("/")) shell = value;
-    std::erase_if(environment, [&](const std::string& entry) { return entry.starts_with(name + "="); });
+    const std::string prefix = name + "=";  // (clang 14 cannot capture a structured binding)
+    std::erase_if(environment, [&](const std::string& entry) { return entry.starts_with(prefix); });
     environment.push_back(name + "=" + value);
   }
   int pipe_fds[2];

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "names.h"
 #include "proxy-gen/json_fields.h"
 
 namespace webvps::proxy_gen {
@@ -23,6 +24,24 @@ bool ParseVersion(const std::string& text, int& major, int& minor) {
 
 }  // namespace
 
+bool IsContainerId(std::string_view id) {
+  return !id.empty() && id.size() <= 128 &&
+         std::all_of(id.begin(), id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+bool IsContainerName(std::string_view name) {
+  // Docker's: [a-zA-Z0-9][a-zA-Z0-9_.-]+ (one character is enough for names made elsewhere).
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
+  return !name.empty() && name.size() <= 255 && alnum(name.front()) &&
+         std::all_of(name.begin(), name.end(), [&](char c) { return alnum(c) || c == '_' || c == '.' || c == '-'; });
+}
+
+std::string IpAddressOrEmpty(const std::string& text, int family) {
+  unsigned char buffer[16];
+  if (text.empty() || text.size() > 45 || ::inet_pton(family, text.c_str(), buffer) != 1) return "";
+  return text;
+}
+
 Result<ContainerInfo> ParseContainerInspect(std::string_view text) {
   Json json = Json::parse(text, nullptr, false);
   if (json.is_discarded() || !json.is_object()) return Error("inspect: not a JSON object");
@@ -31,8 +50,11 @@ Result<ContainerInfo> ParseContainerInspect(std::string_view text) {
   if (info.id.empty()) return Error("inspect: no Id");
   info.name = StringAt(json, "Name");
   if (info.name.starts_with('/')) info.name.erase(0, 1);
+  // Both end up in nginx's config (as comments) and in log lines: Docker's own grammar only.
+  if (!IsContainerId(info.id)) return Error("inspect: Id " + QuoteForMessage(info.id) + " is not a container id");
+  if (!IsContainerName(info.name)) return Error("inspect: Name " + QuoteForMessage(info.name) + " is not a container name");
   if (const Json* state = ObjectAt(json, "State")) {
-    info.running = state->value("Running", false) && !state->value("Paused", false);
+    info.running = BoolAt(*state, "Running", false) && !BoolAt(*state, "Paused", false);
     if (const Json* health = ObjectAt(*state, "Health")) info.health = StringAt(*health, "Status");
   }
   if (const Json* config = ObjectAt(json, "Config")) {
@@ -66,7 +88,9 @@ Result<ContainerInfo> ParseContainerInspect(std::string_view text) {
   if (const Json* settings = ObjectAt(json, "NetworkSettings")) {
     if (const Json* networks = ObjectAt(*settings, "Networks")) {
       for (const auto& [name, endpoint] : networks->items()) {
-        info.networks.push_back({name, StringAt(endpoint, "IPAddress"), StringAt(endpoint, "GlobalIPv6Address")});
+        // Rendered into nginx's config as the upstream's address: an address, or nothing.
+        info.networks.push_back({name, IpAddressOrEmpty(StringAt(endpoint, "IPAddress"), AF_INET),
+                                 IpAddressOrEmpty(StringAt(endpoint, "GlobalIPv6Address"), AF_INET6)});
       }
       std::sort(info.networks.begin(), info.networks.end(),
                 [](const NetworkEndpoint& a, const NetworkEndpoint& b) { return a.network < b.network; });
@@ -81,7 +105,7 @@ Result<std::vector<std::string>> ParseContainerList(std::string_view text) {
   std::vector<std::string> ids;
   for (const auto& entry : json) {
     std::string id = StringAt(entry, "Id");
-    if (!id.empty()) ids.push_back(id);
+    if (IsContainerId(id)) ids.push_back(id);  // each goes into a request path
   }
   return ids;
 }

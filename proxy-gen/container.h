@@ -32,6 +32,13 @@ struct ContainerInfo {
   bool operator==(const ContainerInfo&) const = default;
 };
 
+/// Docker's grammars: an id is lowercase hex (64 from the Engine; a prefix of it is accepted),
+/// a name [a-zA-Z0-9][a-zA-Z0-9_.-]*. What is not so is not a container proxy-gen acts on.
+bool IsContainerId(std::string_view id);
+bool IsContainerName(std::string_view name);
+/// `text` when it is an address of `family` (AF_INET, AF_INET6), else "".
+std::string IpAddressOrEmpty(const std::string& text, int family);
+
 /// Parses GET /containers/{id}/json.
 Result<ContainerInfo> ParseContainerInspect(std::string_view json);
 

@@ -1,7 +1,9 @@
 #include "docker_events.h"
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 
+#include "proxy-gen/container.h"
 #include "proxy-gen/json_fields.h"
 
 namespace webvps::proxy_gen {
@@ -98,7 +100,11 @@ Result<DockerEvent> ParseDockerEvent(std::string_view text) {
   if (event.type.empty()) event.type = "container";
   if (event.action.empty()) event.action = StringAt(json, "status");
   if (event.id.empty()) event.id = StringAt(json, "id");
-  if (auto time = json.find("timeNano"); time != json.end() && time->is_number_integer()) event.time_nano = time->get<int64_t>();
+  if (auto time = json.find("timeNano"); time != json.end() && time->is_number_integer() && !time->is_number_unsigned()) {
+    event.time_nano = time->get<int64_t>();
+  } else if (time != json.end() && time->is_number_unsigned() && time->get<uint64_t>() <= uint64_t{INT64_MAX}) {
+    event.time_nano = static_cast<int64_t>(time->get<uint64_t>());
+  }
   if (event.action.empty()) return Error("event without Action");
   return event;
 }
@@ -139,9 +145,10 @@ EventNeed NeedOf(const DockerEvent& event, const std::string& own_container_id) 
     auto container = event.attributes.find("container");
     if (container == event.attributes.end() || container->second.empty()) return {EventEffect::kResync, ""};
     if (!own_container_id.empty() && container->second == own_container_id) return {EventEffect::kResync, ""};
+    if (!IsContainerId(container->second)) return {EventEffect::kResync, ""};  // it goes into a request path
     return {EventEffect::kInspect, container->second};
   }
-  if (event.type != "container" || event.id.empty()) return {};
+  if (event.type != "container" || !IsContainerId(event.id)) return {};
   static const char* kRelevant[] = {"start", "restart", "die", "stop", "kill", "destroy", "pause", "unpause", "rename", "update"};
   for (const char* action : kRelevant) {
     if (event.action == action) return {EventEffect::kInspect, event.id};

@@ -62,6 +62,9 @@ std::optional<std::string> HostEntryProblem(std::string_view entry) {
         return "character not allowed in a host regular expression";
       }
     }
+    // nginx reads a backslash as escaping the next character, the directive's ';' too.
+    size_t backslashes = entry.size() - 1 - entry.find_last_not_of('\\');
+    if (backslashes % 2 == 1) return "a host regular expression must not end in a backslash";
     return std::nullopt;
   }
   std::string_view name = entry;

@@ -79,7 +79,10 @@ Result<ElfInfo> ParseElf(std::string_view bytes) {
       else if (tag == kDtRunpath) runpath.push_back(value);
     }
     auto table = file_offset(strtab);
-    if (!table && !needed.empty()) return Error("ELF string table not in any loaded segment");
+    if (!table) {
+      if (needed.empty() && rpath.empty() && runpath.empty()) continue;
+      return Error("ELF string table not in any loaded segment");
+    }
     auto string_at = [&](uint64_t index) -> Result<std::string> {
       if (index >= strsz || *table > bytes.size() || bytes.size() - *table <= index) return Error("ELF string out of bounds");
       std::string_view rest = bytes.substr(*table + index, strsz - index);

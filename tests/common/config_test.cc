@@ -123,6 +123,15 @@ TEST(ConfigTest, Durations) {
   }
 }
 
+TEST(ConfigTest, DurationsThatWouldOverflowAreErrors) {
+  // Found by fuzz/config_fuzz.cc: 999999999999d is 8.6e19 ms, past int64_t.
+  EXPECT_EQ(ParseDuration("999999999999d").error().message(), "a duration longer than 36500 days, got \"999999999999d\"");
+  EXPECT_FALSE(ParseDuration("36501d").ok());
+  EXPECT_FALSE(ParseDuration("999999999999h").ok());
+  EXPECT_EQ(ParseDuration("36500d")->count(), 36'500LL * 86'400'000);
+  EXPECT_EQ(ParseDuration("999999999999ms")->count(), 999'999'999'999LL);
+}
+
 }  // namespace
 }  // namespace webvps
 

@@ -78,6 +78,23 @@ TEST(RetryRecordsTest, BrokenLinesAreNamed) {
   EXPECT_EQ(ParseRetryRecords("../a\t1\t2\t3\t\t\t\n").error().message(), "line 1: bad queue file name");
 }
 
+TEST(RetryRecordsTest, TimesAndCountsOutOfRangeAreErrors) {
+  // Found by fuzz/mailer_records_fuzz.cc: seconds past 2262 overflow the clock's nanoseconds.
+  EXPECT_EQ(ParseRetryRecords("a\t1\t99999999999\t3\t\t\t\n").error().message(),
+            "line 1: bad time (seconds since 1970, up to the year 2200)");
+  EXPECT_FALSE(ParseRetryRecords("a\t1\t-1\t3\t\t\t\n").ok());
+  EXPECT_FALSE(ParseRetryRecords("a\t1\t2\t-9223372036854775808\t\t\t\n").ok());
+  EXPECT_FALSE(ParseRetryRecords("a\t4294967296\t2\t3\t\t\t\n").ok());
+  EXPECT_TRUE(ParseRetryRecords("a\t1\t7258118400\t7258118400\t\t\t\n").ok());
+}
+
+TEST(RetryRecordsTest, AControlCharacterIsATornRecord) {
+  // Found by fuzz/mailer_records_fuzz.cc: a CR in a name read back as a space after the next write.
+  EXPECT_EQ(ParseRetryRecords("a\rb\t1\t2\t3\t\t\t\n").error().message(), "line 1: control character in a record");
+  EXPECT_FALSE(ParseRetryRecords("a\t1\t2\t3\tx@y.test\r\t\t\n").ok());
+  EXPECT_FALSE(ParseRetryRecords("a\t1\t2\t3\t\t\t451 \x01\n").ok());
+}
+
 TEST(RecordFailureTest, BacksOffThenGivesUp) {
   RetryPolicy policy{30s, 3600s, std::chrono::hours(1)};
   AttemptOutcome outcome;

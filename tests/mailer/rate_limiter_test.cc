@@ -84,6 +84,15 @@ TEST(RateLimiterTest, PausesSurviveARestart) {
   EXPECT_EQ(after.AlertsDue(At(8s)), std::vector<std::string>{"shop"});
 }
 
+TEST(RateLimiterTest, PauseRecordsOutOfRangeAreErrors) {
+  // Found by fuzz/mailer_records_fuzz.cc: a huge or negative time overflowed std::chrono.
+  RateLimiter limiter;
+  EXPECT_FALSE(limiter.RestorePauses("demo 99999999999999 1 5\n").ok());
+  EXPECT_FALSE(limiter.RestorePauses("demo 5 1 -9223372036854775807\n").ok());
+  EXPECT_FALSE(limiter.RestorePauses("demo 5 -1 5\n").ok());
+  EXPECT_TRUE(limiter.RestorePauses("demo 5 1 5\n").ok());
+}
+
 TEST(RateLimiterTest, ARecipientCountsOnceEach) {
   RateLimiter limiter;
   MailLimit limit{200, std::chrono::seconds(120)};

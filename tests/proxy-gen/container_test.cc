@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 namespace webvps::proxy_gen {
 namespace {
 
@@ -44,7 +46,7 @@ TEST(ContainerInspectTest, ReadsWhatRoutingNeeds) {
 }
 
 TEST(ContainerInspectTest, ToleratesMissingParts) {
-  auto info = ParseContainerInspect(R"({"Id":"x","Config":{"Env":null,"Labels":null},"State":{"Running":true,"Paused":true}})");
+  auto info = ParseContainerInspect(R"({"Id":"abc","Name":"/x","Config":{"Env":null,"Labels":null},"State":{"Running":true,"Paused":true}})");
   ASSERT_TRUE(info.ok());
   EXPECT_FALSE(info->running);  // paused containers get no traffic
   EXPECT_TRUE(info->env.empty());
@@ -52,8 +54,42 @@ TEST(ContainerInspectTest, ToleratesMissingParts) {
   EXPECT_FALSE(ParseContainerInspect(R"({"Name":"/x"})").ok());
 }
 
+TEST(ContainerInspectTest, FieldsOfTheWrongTypeReadAsMissing) {
+  // Found by fuzz/proxy_docker_fuzz.cc: a non-boolean State.Running threw nlohmann::json::type_error
+  // out of the event handler, and proxy-gen (PID 1 of the proxy) ended.
+  for (const char* state : {R"({"Running":"yes"})", R"({"Running":1,"Paused":"no"})", R"({"Running":true,"Paused":null})",
+                            R"({"Running":[true],"Health":{"Status":5}})"}) {
+    auto info = ParseContainerInspect(std::string(R"({"Id":"abc","Name":"/x","State":)") + state + "}");
+    ASSERT_TRUE(info.ok()) << state;
+    EXPECT_EQ(info->running, std::string(state) == R"({"Running":true,"Paused":null})") << state;
+    EXPECT_EQ(info->health, "") << state;
+  }
+}
+
+TEST(ContainerInspectTest, NamesIdsAndAddressesFollowDockersGrammar) {
+  // Found by fuzz/proxy_docker_fuzz.cc: an address and a name went into nginx's config as given.
+  auto inspect = [](const std::string& id, const std::string& name, const std::string& ip, const std::string& ip6) {
+    nlohmann::json json = {{"Id", id}, {"Name", name},
+                           {"NetworkSettings", {{"Networks", {{"proxy", {{"IPAddress", ip}, {"GlobalIPv6Address", ip6}}}}}}}};
+    return ParseContainerInspect(json.dump());
+  };
+  auto good = inspect("4fa6e0f0c678", "/shop_web-1.x", "172.20.0.2", "fd00::2");
+  ASSERT_TRUE(good.ok());
+  EXPECT_EQ(good->networks[0], (NetworkEndpoint{"proxy", "172.20.0.2", "fd00::2"}));
+  auto quoted = inspect("4fa6e0f0c678", "/web", "172.20.0.2\"; include /etc/passwd; #", "fd00::2]:80; #");
+  ASSERT_TRUE(quoted.ok());
+  EXPECT_EQ(quoted->networks[0], (NetworkEndpoint{"proxy", "", ""})) << "not an address: no address";
+  EXPECT_EQ(inspect("4fa6e0f0c678", "/web", "172.20.0.256", "::1")->networks[0].ipv4, "");
+  EXPECT_EQ(inspect("abc", "/web\nserver {", "172.20.0.2", "").error().message(),
+            "inspect: Name \"web\\x0aserver {\" is not a container name");
+  EXPECT_FALSE(inspect("ABC", "/web", "", "").ok());
+  EXPECT_FALSE(inspect("abc/../../v1.41/containers", "/web", "", "").ok());
+  EXPECT_FALSE(inspect("abc", "/-web", "", "").ok());
+  EXPECT_FALSE(inspect("abc", "", "", "").ok());
+}
+
 TEST(ContainerListTest, Ids) {
-  auto ids = ParseContainerList(R"([{"Id":"a","Names":["/x"]},{"Id":"b"},{"Names":["/no-id"]}])");
+  auto ids = ParseContainerList(R"([{"Id":"a","Names":["/x"]},{"Id":"b"},{"Names":["/no-id"]},{"Id":"../x"},{"Id":7}])");
   ASSERT_TRUE(ids.ok());
   EXPECT_EQ(*ids, (std::vector<std::string>{"a", "b"}));
 }

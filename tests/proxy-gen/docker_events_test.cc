@@ -89,5 +89,19 @@ TEST(NeedOfTest, WhatEachEventAsks) {
   EXPECT_EQ(NeedOf(event("image", "pull", "x"), "").effect, EventEffect::kNone);
 }
 
+TEST(NeedOfTest, AnIdThatIsNotDockersNeverReachesARequestPath) {
+  auto event = [](std::string type, std::string id, std::map<std::string, std::string> attributes = {}) {
+    return DockerEvent{std::move(type), "start", std::move(id), std::move(attributes), 0};
+  };
+  EXPECT_EQ(NeedOf(event("container", "../../v1.41/containers/x/kill?"), "").effect, EventEffect::kNone);
+  EXPECT_EQ(NeedOf(event("container", ""), "").effect, EventEffect::kNone);
+  auto odd_connect = NeedOf(DockerEvent{"network", "connect", "net", {{"container", "x y"}}, 0}, "self");
+  EXPECT_EQ(odd_connect.effect, EventEffect::kResync);
+  EXPECT_EQ(odd_connect.container_id, "");
+  auto time = ParseDockerEvent(R"({"Action":"start","Actor":{"ID":"abc"},"timeNano":18446744073709551615})");
+  ASSERT_TRUE(time.ok());
+  EXPECT_EQ(time->time_nano, 0) << "out of int64_t's range: not a time";
+}
+
 }  // namespace
 }  // namespace webvps::proxy_gen

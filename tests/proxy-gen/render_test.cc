@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/temp_dir.h"
+#include "proxy-gen/nginx_tokens.h"
 
 namespace webvps::proxy_gen {
 namespace {
@@ -69,6 +70,43 @@ TEST(RenderTest, MatchesTheGoldenConfig) {
   }
   EXPECT_EQ(rendered, ReadGolden("sample.conf"))
       << "if the change is intended: WEBVPS_UPDATE_GOLDEN=1 build/tests/proxy_gen_test, then review the diff";
+}
+
+std::set<std::string> HostsOf(const RoutingModel& model) {
+  std::set<std::string> hosts;
+  for (const auto& [name, host] : model.hosts) hosts.insert(name);
+  return hosts;
+}
+
+TEST(RenderTest, TheGoldenConfigHasOnlyTheDirectivesProxyGenWrites) {
+  RoutingModel model = SampleModel();
+  auto problem = testing::RenderedShapeProblem(RenderNginxConfig(model, SampleFiles(), SampleOptions()), HostsOf(model));
+  EXPECT_FALSE(problem) << *problem;
+}
+
+TEST(RenderTest, TheNginxOracleSeesAnEscapedSemicolon) {
+  // A model routing would now refuse (a regex ending in a backslash), rendered anyway: read as
+  // nginx reads it, the server_name runs on into the next line's listen.
+  RoutingModel model = SampleModel();
+  VirtualHost host = model.hosts.at("plain.example.com");
+  host.host = "~^a\\";
+  model.hosts.emplace(host.host, host);
+  auto problem = testing::RenderedShapeProblem(RenderNginxConfig(model, SampleFiles(), SampleOptions()), HostsOf(model));
+  ASSERT_TRUE(problem);
+  EXPECT_EQ(*problem, "server_name is not one of the hosts: ~^a\\; | listen | 80");
+}
+
+TEST(RenderTest, RegularExpressionHostsStayOneWord) {
+  std::vector<ContainerInfo> containers;
+  for (const char* regex : {"~^(?<sub>\\w+)\\.example\\.org$", "~^a\\\\$", "~a\\\\", "~^[a-z]+\\d?(x|y)*$", "~^a$"}) {
+    containers.push_back(Container("c" + std::to_string(containers.size()), {{"VIRTUAL_HOST", regex}}, "172.20.0.2"));
+  }
+  RoutingOptions options;
+  options.proxy_networks = {"proxy"};
+  RoutingModel model = BuildRoutingModel(containers, options);
+  ASSERT_EQ(model.hosts.size(), 5u) << (model.rejections.empty() ? "" : model.rejections[0].reason);
+  auto problem = testing::RenderedShapeProblem(RenderNginxConfig(model, SampleFiles(), SampleOptions()), HostsOf(model));
+  EXPECT_FALSE(problem) << *problem;
 }
 
 TEST(RenderTest, IdenticalStateGivesIdenticalBytes) {

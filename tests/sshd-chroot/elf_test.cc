@@ -147,5 +147,19 @@ TEST(ElfTest, OutOfBoundsOffsetsAreErrorsNotCrashes) {
   EXPECT_FALSE(ParseElf(unterminated).ok());
 }
 
+TEST(ElfTest, ARunpathWithoutAStringTableIsAnErrorNotACrash) {
+  // Found by fuzz/elf_fuzz.cc: no DT_NEEDED, a DT_RUNPATH, and DT_STRTAB outside every PT_LOAD
+  // made the reader dereference an empty std::optional.
+  std::string elf = FakeElf({}, "/opt/lib");
+  uint64_t nowhere = 1ull << 40;
+  std::memcpy(elf.data() + elf.size() - 40, &nowhere, sizeof nowhere);  // DT_STRTAB, the second entry of four
+  auto parsed = ParseElf(elf);
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.error().message(), "ELF string table not in any loaded segment");
+  std::string no_strings = FakeElf({}, "");  // neither: no string is read, nothing is wrong
+  std::memcpy(no_strings.data() + no_strings.size() - 40, &nowhere, sizeof nowhere);
+  EXPECT_TRUE(ParseElf(no_strings).ok());
+}
+
 }  // namespace
 }  // namespace webvps::sshd_chroot
