@@ -1,5 +1,5 @@
 # A thin layer over CMake, the scripts and compose. `make up` and `make test` do everything.
-.PHONY: up down test build images bench format deps clean
+.PHONY: up down test build images bench fuzz format deps clean
 
 JOBS ?= $(shell nproc)
 
@@ -26,8 +26,12 @@ bench: deps
 	@scripts/install-deps.sh --bench
 	@scripts/bench.sh
 
+# Every parser under libFuzzer for FUZZ_SECONDS each (default 60); findings fail it.
+fuzz: deps
+	@scripts/fuzz.sh
+
 format:
-	find common proxy-gen sshd-chroot mailer phpserver-init tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i
+	find common proxy-gen sshd-chroot mailer phpserver-init tests bench fuzz -name '*.h' -o -name '*.cc' | xargs clang-format -i
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz

@@ -10,6 +10,8 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libboost-dev libmicrohttpd-dev libssl-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
   nlohmann-json3-dev libgtest-dev libgmock-dev googletest clang-format
+  # fuzzing (scripts/fuzz.sh): clang with libFuzzer and the sanitizers' runtimes
+  clang libclang-rt-14-dev
   # images: the base image is made locally where no registry answers
   debootstrap docker-compose
   # integration and end-to-end tests (aiosmtpd: the SMTP server the mail tests talk to;

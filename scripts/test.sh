@@ -36,6 +36,9 @@ else
   fail "sanitizer build"
 fi
 
+stage "fuzzing: every parser's harness for ${FUZZ_SECONDS:-10} s on its corpus (make fuzz runs longer)"
+FUZZ_SECONDS=${FUZZ_SECONDS:-10} scripts/fuzz.sh || fail "fuzzing"
+
 stage "images"
 if ! command -v docker >/dev/null || ! docker info >/dev/null 2>&1; then
   echo "Docker is missing or its engine is not running: the integration and end-to-end tests cannot run."
