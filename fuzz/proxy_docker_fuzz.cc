@@ -2,12 +2,9 @@
 // the chunked event stream. Whatever they hold, proxy-gen does not end (it is PID 1 of the
 // proxy), and a container it routes renders to a config of the shape it writes, read the way
 // nginx reads it (tests/proxy-gen/nginx_tokens.h).
-#include "fuzz/fuzz.h"
+#include "fuzz/proxy_fuzz.h"
 #include "proxy-gen/container.h"
 #include "proxy-gen/docker_events.h"
-#include "proxy-gen/render.h"
-#include "proxy-gen/routing.h"
-#include "tests/proxy-gen/nginx_tokens.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace webvps;
@@ -24,21 +21,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   auto container = ParseContainerInspect(json);
   if (!container.ok()) return 0;
-  ContainerInfo good;
-  good.id = "0123";
-  good.name = "good";
-  good.running = true;
-  good.env = {{"VIRTUAL_HOST", "good.test"}};
-  good.networks = {{"proxy", "172.20.0.2", ""}};
-  RoutingOptions options;
-  RoutingModel model = BuildRoutingModel({RoutingView(*container), good}, options);
-  std::set<std::string> hosts;
-  for (const auto& [name, host] : model.hosts) hosts.insert(name);
-  if (!hosts.contains("good.test")) fuzz::Finding("the well-behaved container lost its route");
+  RoutingModel model = BuildRoutingModel({RoutingView(*container), fuzz::GoodNeighbour()}, RoutingOptions{});
   ProxyFiles files;
   files.certs = {"default"};
   files.vhost_d = {"default", "default_location"};
-  std::string config = RenderNginxConfig(model, files, RenderOptions{});
-  if (auto problem = testing::RenderedShapeProblem(config, hosts)) fuzz::Finding(*problem + "\n" + config);
+  fuzz::CheckRendered(model, files, RenderOptions{});
   return 0;
 }
