@@ -168,26 +168,34 @@ Status SiteMailDir::MoveToFailed(const std::string& name, const std::string& rea
 
 namespace {
 
-int CleanDirectory(int dir, std::chrono::seconds max_age) {
+// Calls visit(name, info) for each entry of `dir` not starting with '.', as lstat(2) sees it
+// (entries gone meanwhile are skipped). Nothing when the directory cannot be opened.
+template <typename Visit>
+void ForEachEntry(int dir, Visit visit) {
   int fd = ::openat(dir, ".", kDirectoryNoFollow);
-  if (fd < 0) return 0;
+  if (fd < 0) return;
   DIR* listing = ::fdopendir(fd);
   if (!listing) {
     ::close(fd);
-    return 0;
+    return;
   }
-  auto cutoff = std::chrono::system_clock::now() - max_age;
-  int removed = 0;
   while (dirent* entry = ::readdir(listing)) {
-    if (entry->d_name[0] == '.') continue;
     struct stat info {};
-    if (::fstatat(fd, entry->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0 || S_ISDIR(info.st_mode)) continue;
-    if (std::chrono::system_clock::time_point(std::chrono::seconds(info.st_mtim.tv_sec)) < cutoff &&
-        ::unlinkat(fd, entry->d_name, 0) == 0) {
-      ++removed;
-    }
+    if (entry->d_name[0] == '.' || ::fstatat(fd, entry->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    visit(entry->d_name, info);
   }
   ::closedir(listing);
+}
+
+int CleanDirectory(int dir, std::chrono::seconds max_age) {
+  auto cutoff = std::chrono::system_clock::now() - max_age;
+  int removed = 0;
+  ForEachEntry(dir, [&](const char* name, const struct stat& info) {
+    if (S_ISDIR(info.st_mode)) return;
+    if (std::chrono::system_clock::time_point(std::chrono::seconds(info.st_mtim.tv_sec)) < cutoff && ::unlinkat(dir, name, 0) == 0) {
+      ++removed;
+    }
+  });
   return removed;
 }
 
@@ -198,32 +206,14 @@ int SiteMailDir::CleanSent(std::chrono::seconds max_age) const { return CleanDir
 int SiteMailDir::CleanFailed(std::chrono::seconds max_age) const { return CleanDirectory(failed_.get(), max_age); }
 
 uint64_t SiteMailDir::FailedBytes() const {
-  int fd = ::openat(failed_.get(), ".", kDirectoryNoFollow);
-  if (fd < 0) return 0;
-  DIR* listing = ::fdopendir(fd);
-  if (!listing) {
-    ::close(fd);
-    return 0;
-  }
   uint64_t bytes = 0;
-  while (dirent* entry = ::readdir(listing)) {
-    struct stat info {};
-    if (entry->d_name[0] != '.' && ::fstatat(fd, entry->d_name, &info, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(info.st_mode)) {
-      bytes += static_cast<uint64_t>(info.st_size);
-    }
-  }
-  ::closedir(listing);
+  ForEachEntry(failed_.get(), [&](const char*, const struct stat& info) {
+    if (S_ISREG(info.st_mode)) bytes += static_cast<uint64_t>(info.st_size);
+  });
   return bytes;
 }
 
 int SiteMailDir::TrimFailed(uint64_t max_bytes) const {
-  int fd = ::openat(failed_.get(), ".", kDirectoryNoFollow);
-  if (fd < 0) return 0;
-  DIR* listing = ::fdopendir(fd);
-  if (!listing) {
-    ::close(fd);
-    return 0;
-  }
   struct Mail {
     struct timespec modified;
     std::string name;
@@ -231,17 +221,17 @@ int SiteMailDir::TrimFailed(uint64_t max_bytes) const {
   };
   std::vector<Mail> mails;
   uint64_t total = 0;
-  while (dirent* entry = ::readdir(listing)) {
-    struct stat info {};
-    if (entry->d_name[0] == '.' || ::fstatat(fd, entry->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0 || S_ISDIR(info.st_mode)) continue;
+  ForEachEntry(failed_.get(), [&](const char* entry, const struct stat& info) {
+    if (S_ISDIR(info.st_mode)) return;
     total += static_cast<uint64_t>(info.st_size);
-    std::string name = entry->d_name;
-    if (name.ends_with(".reason")) continue;  // goes with its mail
+    std::string name = entry;
+    if (name.ends_with(".reason")) return;  // goes with its mail
     mails.push_back({info.st_mtim, name, static_cast<uint64_t>(info.st_size)});
-  }
+  });
   std::sort(mails.begin(), mails.end(), [](const Mail& a, const Mail& b) {
     return a.modified.tv_sec != b.modified.tv_sec ? a.modified.tv_sec < b.modified.tv_sec : a.name < b.name;
   });
+  const int fd = failed_.get();
   int removed = 0;
   for (const auto& mail : mails) {
     if (total <= max_bytes) break;
@@ -254,7 +244,6 @@ int SiteMailDir::TrimFailed(uint64_t max_bytes) const {
     }
     ++removed;
   }
-  ::closedir(listing);
   return removed;
 }
 
