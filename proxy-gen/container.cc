@@ -117,11 +117,22 @@ std::string ContainerIdFromMountInfo(std::string_view mountinfo) {
     std::string_view rest = mountinfo.substr(at + kMarker.size());
     if (rest.size() <= kIdLength || rest[kIdLength] != '/') continue;
     std::string_view id = rest.substr(0, kIdLength);
-    if (std::all_of(id.begin(), id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); })) {
-      return std::string(id);
-    }
+    if (IsContainerId(id)) return std::string(id);
   }
   return "";
+}
+
+bool IsSubnet(std::string_view subnet) {
+  size_t slash = subnet.find('/');
+  if (slash == std::string_view::npos || slash + 1 >= subnet.size() || subnet.size() > 64) return false;
+  std::string address(subnet.substr(0, slash));
+  std::string_view prefix = subnet.substr(slash + 1);
+  if (prefix.find_first_not_of("0123456789") != std::string_view::npos || prefix.size() > 3) return false;
+  unsigned char buffer[16];
+  bool v4 = ::inet_pton(AF_INET, address.c_str(), buffer) == 1;
+  bool v6 = !v4 && ::inet_pton(AF_INET6, address.c_str(), buffer) == 1;
+  int bits = std::stoi(std::string(prefix));
+  return (v4 && bits <= 32) || (v6 && bits <= 128);
 }
 
 Result<std::vector<std::string>> ParseNetworkSubnets(std::string_view text) {
@@ -134,16 +145,7 @@ Result<std::vector<std::string>> ParseNetworkSubnets(std::string_view text) {
   if (config == ipam->end() || !config->is_array()) return subnets;
   for (const auto& entry : *config) {
     std::string subnet = StringAt(entry, "Subnet");
-    size_t slash = subnet.find('/');
-    if (slash == std::string::npos || slash + 1 >= subnet.size() || subnet.size() > 64) continue;
-    std::string address = subnet.substr(0, slash);
-    std::string prefix = subnet.substr(slash + 1);
-    if (prefix.find_first_not_of("0123456789") != std::string::npos || prefix.size() > 3) continue;
-    unsigned char buffer[16];
-    bool v4 = ::inet_pton(AF_INET, address.c_str(), buffer) == 1;
-    bool v6 = !v4 && ::inet_pton(AF_INET6, address.c_str(), buffer) == 1;
-    int bits = std::stoi(prefix);
-    if ((v4 && bits <= 32) || (v6 && bits <= 128)) subnets.push_back(subnet);
+    if (IsSubnet(subnet)) subnets.push_back(subnet);
   }
   return subnets;
 }

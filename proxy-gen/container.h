@@ -50,6 +50,9 @@ Result<std::vector<std::string>> ParseContainerList(std::string_view json);
 /// when not found (not in a Docker container, or an engine that lays files out otherwise).
 std::string ContainerIdFromMountInfo(std::string_view mountinfo);
 
+/// An IPv4 or IPv6 address with a prefix length ("10.0.0.0/8", "fd00::/8"): nothing else.
+bool IsSubnet(std::string_view subnet);
+
 /// The subnets of a network, from GET /networks/{id} (IPAM.Config[].Subnet); entries that are not
 /// an IPv4 or IPv6 address with a prefix length are left out.
 Result<std::vector<std::string>> ParseNetworkSubnets(std::string_view json);

@@ -398,6 +398,7 @@ void ProxyService::ApplyNow() {
   input.render.default_host = settings_.default_host;
   input.render.ipv6 = settings_.ipv6;
   input.render.internal_deny = proxy_subnets_;
+  input.render.trusted_proxies = settings_.trusted_proxies;
   input.files_changed = files_changed_;
   files_changed_ = false;
   ApplyOutcome outcome = applier_.Apply(input);

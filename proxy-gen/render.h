@@ -29,9 +29,13 @@ struct RenderOptions {
   bool ipv6 = false;         ///< also listen on [::] (only where the container has IPv6)
   /// NETWORK_ACCESS=internal: who counts as internal (nginx-proxy's file, replaceable)...
   std::string network_internal = "/etc/nginx/network_internal.conf";
+  /// Included in every server block: the 503 page while none of the host's backends answers.
+  std::string unavailable_page = "/etc/nginx/webvps-unavailable.conf";
   /// ... never the subnets of the networks the proxy serves sites on: every site's container is
   /// there, and so is the gateway through which Docker's userland proxy brings any connection.
   std::vector<std::string> internal_deny;
+  /// proxy.trusted_proxies: the proxies in front (subnets) whose X-Forwarded-* are believed.
+  std::vector<std::string> trusted_proxies;
 };
 
 /// Reads the three directories (a missing one is empty). Only names that pass the grammars are

@@ -215,7 +215,11 @@ std::optional<Request> ReadRequest(const ContainerInfo& container, const Routing
   request.backend.container = container.name;
   request.backend.address = chosen->ipv4.empty() ? "[" + chosen->ipv6 + "]" : chosen->ipv4;
   request.backend.port = port;
-  request.backend.ready = !options.require_healthy || container.health.empty() || container.health == "healthy";
+  // Routed from the start: nginx's connection is the readiness check (a port that refuses is
+  // skipped, or the 503 page). Docker's `unhealthy` takes it out; proxy.require_healthy waits
+  // for `healthy` instead.
+  request.backend.ready = container.health.empty() || container.health == "healthy" ||
+                          (container.health == "starting" && !options.require_healthy);
   request.has_backend = container.running;
   return request;
 }

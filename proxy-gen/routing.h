@@ -36,7 +36,7 @@ struct Backend {
   std::string container;  ///< container name
   std::string address;    ///< IPv4, or IPv6 in brackets
   int port = 80;
-  bool ready = true;      ///< false while the Docker health check is not healthy
+  bool ready = true;      ///< false while Docker says unhealthy (or, with require_healthy, not yet healthy)
   bool operator==(const Backend&) const = default;
 };
 
@@ -80,7 +80,7 @@ struct RoutingModel {
 
 struct RoutingOptions {
   std::set<std::string> proxy_networks;   ///< the proxy's own networks; empty: unknown, any network
-  bool require_healthy = true;            ///< containers with a health check get traffic only when healthy
+  bool require_healthy = false;           ///< containers with a health check get traffic only once healthy
   std::string https_method = "redirect";  ///< proxy-wide default (HTTPS_METHOD of the proxy)
   std::string hsts = "max-age=31536000";
   std::set<std::string> excluded;         ///< container ids left out (nginx refused them)

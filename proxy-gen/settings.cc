@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "names.h"
+#include "proxy-gen/container.h"
 #include "proxy-gen/routing.h"
 
 namespace webvps::proxy_gen {
@@ -62,6 +63,12 @@ Settings ReadSettings(ConfigReader& config, const NginxProxyEnvironment& environ
   if (settings.http_port == settings.https_port) config.Reject("proxy.https_port", "must differ from proxy.http_port");
   settings.ipv6 = config.Boolean("proxy.ipv6", environment.enable_ipv6 == "true" || environment.enable_ipv6 == "1");
   settings.require_healthy = config.Boolean("proxy.require_healthy", settings.require_healthy);
+  settings.trusted_proxies = config.List("proxy.trusted_proxies", {});
+  for (const auto& subnet : settings.trusted_proxies) {
+    if (!IsSubnet(subnet)) {
+      config.Reject("proxy.trusted_proxies", QuoteForMessage(subnet) + ": expected an address with a prefix length, like 10.0.0.0/8");
+    }
+  }
 
   std::string mode = config.Choice("nginx.mode", "supervise", {"supervise", "container"});
   settings.mode = mode == "container" ? NginxMode::kContainer : NginxMode::kSupervise;

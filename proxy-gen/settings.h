@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "config.h"
 
@@ -29,7 +30,8 @@ struct Settings {
   int http_port = 80;                     ///< proxy.http_port, or HTTP_PORT
   int https_port = 443;                   ///< proxy.https_port, or HTTPS_PORT
   bool ipv6 = false;                      ///< proxy.ipv6, or ENABLE_IPV6
-  bool require_healthy = true;            ///< proxy.require_healthy: no traffic before Docker says healthy
+  bool require_healthy = false;           ///< proxy.require_healthy: no traffic before Docker says healthy
+  std::vector<std::string> trusted_proxies;  ///< proxy.trusted_proxies: subnets whose X-Forwarded-* are believed
 
   NginxMode mode = NginxMode::kSupervise;  ///< nginx.mode: supervise | container
   std::string nginx_container;  ///< nginx.container: the nginx container in container mode (name or id);

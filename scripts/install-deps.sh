@@ -20,7 +20,7 @@ packages=(
   postfix sasl2-bin libsasl2-modules openssl
 )
 if [ "${1:-}" = --bench ]; then
-  packages+=(gnuplot-nox hyperfine tini supervisor jailkit)
+  packages+=(gnuplot-nox hyperfine tini supervisor jailkit wrk)
 fi
 
 missing=()

@@ -2,7 +2,10 @@
 # Sites of a webvps host (docs/sites.md).
 #   scripts/site.sh add NAME --host HOST [--alias A,B] [--email ADDR] [--ssh sftp|shell|none] [--lamp] [--no-start]
 #   scripts/site.sh remove NAME [--purge]       stops it and takes it out of the registry; --purge deletes its files
-#   scripts/site.sh start NAME | stop NAME | restart NAME
+#   scripts/site.sh start NAME | stop NAME
+#   scripts/site.sh restart NAME | upgrade NAME   without a failed request: the new web container
+#                                               (upgrade: with the image and settings of now) starts
+#                                               beside the old one, which stops once the proxy routes it
 #   scripts/site.sh set NAME --ssh sftp|shell|none   its SSH access (a shell taken away ends its sessions)
 #   scripts/site.sh list
 # The registry, the site ids and the sites' directories belong to the admin tool (webvps/admin,
@@ -12,7 +15,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-usage() { die "usage: scripts/site.sh add NAME --host HOST [--alias A,B] [--email ADDR] [--ssh sftp|shell|none] [--lamp] [--no-start] | remove NAME [--purge] | start NAME | stop NAME | restart NAME | set NAME --ssh ACCESS | list"; }
+usage() { die "usage: scripts/site.sh add NAME --host HOST [--alias A,B] [--email ADDR] [--ssh sftp|shell|none] [--lamp] [--no-start] | remove NAME [--purge] | start NAME | stop NAME | restart NAME | upgrade NAME | set NAME --ssh ACCESS | list"; }
 
 site_env() { echo "$SITES_DIR/$1/site.env"; }
 
@@ -57,6 +60,61 @@ cmd_start() {
   say "site $name started"
 }
 
+# The address the proxy reaches a container on, and whether the proxy's config routes it yet.
+proxy_address() { docker inspect -f "{{with index .NetworkSettings.Networks \"$WEBVPS_PROXY_NETWORK\"}}{{.IPAddress}}{{end}}" "$1"; }
+proxy_routes() {
+  local proxy
+  proxy=$(service_container proxy)
+  [ -n "$proxy" ] && docker exec "$proxy" grep -q "server $1:" /etc/nginx/conf.d/default.conf
+}
+
+# restart / upgrade: a second web container from the compose file as it is now, beside the old
+# one; once it answers and nginx routes it, the old one stops gracefully (Apache finishes its
+# requests, nginx sends the new ones to the new container). A site that is not running starts.
+cmd_roll() {
+  local name=${1:-} verb=$2
+  valid_site_name "$name" || usage
+  docker network inspect "$WEBVPS_PROXY_NETWORK" >/dev/null 2>&1 || die "network $WEBVPS_PROXY_NETWORK is missing: start the shared stack first (scripts/stack.sh up)"
+  admin site prepare "$name"
+  local old
+  old=$(docker ps -q --filter "label=com.docker.compose.project=$WEBVPS_SITE_PREFIX$name" --filter label=com.docker.compose.service=web)
+  if [ -z "$old" ] || [ "$(wc -w <<<"$old")" != 1 ]; then
+    [ -z "$old" ] || say "site $name has $(wc -w <<<"$old") web containers: started again as compose sees it"
+    site_compose "$name" up -d
+    say "site $name started"
+    return
+  fi
+  # The database (lamp) is not doubled: compose recreates it only if its image or settings changed.
+  site_compose "$name" up -d --no-recreate --no-deps --scale web=2 web 2>&1 | grep -v -e '^Creating' -e '^Starting' -e 'is up-to-date' >&2 || true
+  local new="" id
+  for id in $(docker ps -q --no-trunc --filter "label=com.docker.compose.project=$WEBVPS_SITE_PREFIX$name" --filter label=com.docker.compose.service=web); do
+    [[ $id == "$old"* ]] || new=$id
+  done
+  [ -n "$new" ] || die "site $name: the new web container did not start; the old one serves on"
+  local address="" routed=0
+  for _ in $(seq 1 300); do
+    address=$(proxy_address "$new")
+    if [ -n "$address" ] && docker exec "$new" phpserver-init --health >/dev/null 2>&1 && proxy_routes "$address"; then
+      routed=1
+      break
+    fi
+    [ "$(docker inspect -f '{{.State.Running}}' "$new")" = true ] || break
+    sleep 0.2
+  done
+  if [ "$routed" != 1 ]; then
+    docker logs --tail 20 "$new" >&2 || true
+    docker rm -f "$new" >/dev/null
+    die "site $name: the new web container did not become ready within 60 s (its log above); the old one serves on"
+  fi
+  # nginx skips a backend for a second (fail_timeout) after a refused connection, as the new one
+  # refused while Apache was starting: past that, and past nginx's reload, the old one can go.
+  sleep 2
+  docker stop -t 10 "$old" >/dev/null
+  docker rm "$old" >/dev/null
+  site_compose "$name" up -d >/dev/null 2>&1 || true  # the rest of the site (its database) as the compose file says
+  say "site $name ${verb%e}ed without downtime: web ${old:0:12} -> ${new:0:12}"
+}
+
 cmd_stop() {
   local name=${1:-}
   valid_site_name "$name" || usage
@@ -91,7 +149,8 @@ case "${1:-}" in
   remove) shift; cmd_remove "$@" ;;
   start) cmd_start "${2:-}" ;;
   stop) cmd_stop "${2:-}" ;;
-  restart) cmd_stop "${2:-}"; cmd_start "${2:-}" ;;
+  restart) cmd_roll "${2:-}" restart ;;
+  upgrade) cmd_roll "${2:-}" upgrade ;;
   set) [ $# -eq 4 ] && [ "$3" = --ssh ] && valid_site_name "$2" || usage; admin site set "$2" --ssh "$4" ;;
   list) cmd_list ;;
   *) usage ;;

@@ -8,15 +8,25 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 scripts/stack.sh up
-# Every site made before starts again (they also restart by themselves after a reboot).
+# Every site made before starts again (they also restart by themselves after a reboot); a
+# running site whose image was rebuilt is upgraded beside itself, without a failed request.
+start_or_upgrade() {
+  local web
+  web=$(docker ps -q --filter "label=com.docker.compose.project=$WEBVPS_SITE_PREFIX$1" --filter label=com.docker.compose.service=web | head -n 1)
+  if [ -n "$web" ] && [ "$(docker inspect -f '{{.Image}}' "$web")" != "$(docker image inspect -f '{{.Id}}' "$(docker inspect -f '{{.Config.Image}}' "$web")" 2>/dev/null)" ]; then
+    scripts/site.sh upgrade "$1"
+  else
+    scripts/site.sh start "$1"
+  fi
+}
 sites=$(registry_sites)
 for name in $sites; do
-  if [ "$name" != demo ] && [ -f "$SITES_DIR/$name/site.env" ]; then scripts/site.sh start "$name"; fi
+  if [ "$name" != demo ] && [ -f "$SITES_DIR/$name/site.env" ]; then start_or_upgrade "$name"; fi
 done
 if [ "${WEBVPS_DEMO:-1}" = 0 ]; then exit 0; fi
 
 if grep -qx demo <<<"$sites"; then
-  scripts/site.sh start demo
+  start_or_upgrade demo
   password_note="(its password was printed when the demo was made; a new one: docker exec $(docker inspect -f '{{.Name}}' "$(service_container sshd)" | tr -d /) sshd-chroot passwd demo)"
 else
   scripts/site.sh add demo --host demo.localhost --email webmaster@demo.localhost --ssh shell

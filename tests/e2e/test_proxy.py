@@ -91,9 +91,9 @@ class Stack:
         docker("run", "-d", "--name", full, *args)
         return full
 
-    def proxy(self, *extra, docker_socket=SOCKET, network=True):
+    def proxy(self, *extra, docker_socket=SOCKET, network=True, name="proxy"):
         args = ["--network", self.network] if network else ["--network", "none"]
-        name = self.run("proxy", *args,
+        name = self.run(name, *args,
                         "-v", f"{docker_socket}:/var/run/docker.sock:ro" if docker_socket == SOCKET else docker_socket,
                         "-v", f"{self.tmp / 'certs'}:/etc/nginx/certs:ro",
                         "-v", f"{self.tmp / 'vhost.d'}:/etc/nginx/vhost.d:ro",
@@ -104,10 +104,12 @@ class Stack:
                         *extra, "webvps/proxy")
         return name
 
-    def backend(self, name, host=None, *extra, env=(), ip=None):
-        """A small nginx answering `<name>` on port 80, without Docker health check unless asked."""
+    def backend(self, name, host=None, *extra, env=(), ip=None, body=None):
+        """A small nginx answering `body` (default `<name>`; nginx variables allowed) on port 80,
+        without Docker health check unless asked."""
+        body = body if body is not None else name
         conf = ('pid /tmp/nginx.pid; events {} http { access_log off; server { listen 80; '
-                f'location / {{ return 200 "{name}\\n"; }} }} }}')
+                f'location / {{ return 200 "{body}\\n"; }} }} }}')
         args = ["--network", self.network, "-e", f"CONF={conf}"]
         if ip:
             args += ["--ip", ip]
@@ -238,6 +240,11 @@ def test_a_certificate_dropped_in_enables_https_without_any_container_event(stac
     cert = make_certificate(stack.tmp / "certs", "secure.test")
     status, body, _ = wait_until(lambda: https_get(ip, "secure.test", cert), what="HTTPS with the new certificate")
     assert (status, body) == (200, "secure\n")
+    # HTTP/2 on TLS: offered by ALPN.
+    context = ssl.create_default_context(cafile=str(cert))
+    context.set_alpn_protocols(["h2", "http/1.1"])
+    with socket.create_connection((ip, 443), timeout=3) as raw, context.wrap_socket(raw, server_hostname="secure.test") as tls:
+        assert tls.selected_alpn_protocol() == "h2"
     assert metric(ip, 'webvps_proxy_reloads_total{result="ok"}') > reloads
     # With a certificate, HTTP redirects to HTTPS (nginx-proxy's default), but not ACME challenges.
     status, _, headers = http_get(ip, "secure.test", "/page?x=1")
@@ -248,21 +255,137 @@ def test_a_certificate_dropped_in_enables_https_without_any_container_event(stac
         https_get(ip, "other.test", cert)
 
 
-def test_a_backend_gets_traffic_only_once_docker_says_it_is_healthy(stack):
+def test_a_starting_backend_is_served_at_once_and_an_unhealthy_one_gets_the_503_page(stack):
+    proxy = stack.proxy()
+    waiting = stack.proxy("-e", "WEBVPS_PROXY_GEN_PROXY_REQUIRE_HEALTHY=true", name="waiting-proxy")
+    ip, waiting_ip = ip_of(proxy, stack.network), ip_of(waiting, stack.network)
+    site = stack.backend("slow", "slow.test", "--health-cmd", "test -f /tmp/ready && test ! -f /tmp/sick",
+                         "--health-interval", "1s", "--health-retries", "1", "--health-start-period", "60s")
+    # Docker says `starting` for up to a minute: served anyway, since it answers.
+    assert wait_until(lambda: status_of(ip, "slow.test") == 200, what="traffic to the starting backend")
+    assert json.loads(docker("inspect", "--format", "{{json .State.Health.Status}}", site).stdout) == "starting"
+    # proxy.require_healthy waits for Docker's `healthy`: the 503 page meanwhile, never a 502.
+    assert wait_until(lambda: status_of(waiting_ip, "slow.test") == 503, what="the 503 page of the waiting proxy")
+    status, body, headers = http_get(waiting_ip, "slow.test")
+    assert "This site is starting or stopped" in body and headers["retry-after"] == "5"
+    vhosts = json.loads(status_json(waiting_ip, "/vhosts")[1])
+    assert vhosts["hosts"]["slow.test"]["locations"]["/"]["backends"][0]["ready"] is False
+    docker("exec", site, "touch", "/tmp/ready")
+    assert wait_until(lambda: status_of(waiting_ip, "slow.test") == 200, what="traffic once healthy")
+    # Unhealthy: out at once, on both.
+    docker("exec", site, "touch", "/tmp/sick")
+    assert wait_until(lambda: status_of(ip, "slow.test") == 503 and status_of(waiting_ip, "slow.test") == 503,
+                      what="the 503 page once unhealthy")
+    docker("exec", site, "rm", "/tmp/sick")
+    assert wait_until(lambda: status_of(ip, "slow.test") == 200, what="traffic once healthy again")
+
+
+def test_the_real_site_image_is_served_before_dockers_first_health_check_and_never_gives_502(stack, tmp_path):
+    """webvps/phpserver with its own HEALTHCHECK (every 30 s): routed once Apache answers."""
     proxy = stack.proxy()
     ip = ip_of(proxy, stack.network)
-    site = stack.backend("slow", "slow.test", "--health-cmd", "test -f /tmp/ready", "--health-interval", "1s",
-                         "--health-retries", "1", "--health-start-period", "60s")
-    # nginx knows the host (no longer the catch-all's 503) but has no live server for it.
-    assert wait_until(lambda: status_of(ip, "slow.test") == 502, what="the host without a ready backend")
-    vhosts = json.loads(status_json(ip, "/vhosts")[1])
-    assert vhosts["hosts"]["slow.test"]["locations"]["/"]["backends"][0]["ready"] is False
-    deadline = time.monotonic() + 2
-    while time.monotonic() < deadline:
-        assert status_of(ip, "slow.test") == 502, "no traffic to a starting backend"
-        time.sleep(0.2)
-    docker("exec", site, "touch", "/tmp/ready")
-    assert wait_until(lambda: status_of(ip, "slow.test") == 200, what="traffic once healthy")
+    wait_for_health(proxy, "healthy", timeout=30)
+    www = tmp_path / "www"
+    www.mkdir()
+    site = stack.run("php", "--network", stack.network, "-v", f"{www}:/var/www", "-e", "VIRTUAL_HOST=php.test",
+                     "-e", "WORKER_NAME=php", "-e", "WORKER_UID=10001", "-e", "HOST_DOMAIN_NAME=php.test",
+                     "-e", "SERVER_MAIL=web@php.test", "--cap-drop", "ALL", "--cap-add", "CHOWN", "--cap-add", "SETUID",
+                     "--cap-add", "SETGID", "--sysctl", "net.ipv4.ip_unprivileged_port_start=0", "webvps/phpserver")
+
+    def answers():
+        seen = set()
+        deadline = time.monotonic() + 25
+        while time.monotonic() < deadline:
+            status = status_of(ip, "php.test")
+            seen.add(status)
+            if status == 200:
+                return seen
+            time.sleep(0.05)
+        raise AssertionError(f"php.test was not served within 25 s; answers: {seen}")
+
+    seen = answers()
+    health = json.loads(docker("inspect", "--format", "{{json .State.Health.Status}}", site).stdout)
+    assert health == "starting", "served before Docker's first health check"
+    assert seen <= {200, 503, None}, f"only the catch-all's or the site's 503, never a 502: {seen}"
+    # A restart: the 503 page meanwhile, never a 502, and served again before any health check.
+    docker("restart", "-t", "5", site)
+    seen = answers()
+    assert seen <= {200, 503, None}, f"no 502 across a restart: {seen}"
+
+
+def test_upstream_connections_are_kept_and_a_websocket_still_upgrades(stack):
+    proxy = stack.proxy()
+    ip = ip_of(proxy, stack.network)
+    # The backend answers with its connection's serial number: kept connections repeat it.
+    stack.backend("kept", "kept.test", body="$connection")
+    assert wait_until(lambda: status_of(ip, "kept.test") == 200, what="the site")
+    connections = [http_get(ip, "kept.test")[1].strip() for _ in range(20)]
+    # 20 client connections; one upstream connection per nginx worker (two cores) would do.
+    assert len(set(connections)) <= 4, f"a new backend connection per request: {connections}"
+    # A websocket: the upgrade and the bytes both ways pass through the keepalive upstream.
+    stack.run("ws", "--network", stack.network, "-e", "VIRTUAL_HOST=ws.test", "-e", "VIRTUAL_PORT=8080",
+              "--no-healthcheck", "--entrypoint", "php", "webvps/phpserver", "-r", WEBSOCKET_ECHO)
+    key = "dGhlIHNhbXBsZSBub25jZQ=="
+
+    def upgraded():
+        sock = socket.create_connection((ip, 80), timeout=3)
+        sock.sendall(f"GET /chat HTTP/1.1\r\nHost: ws.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                     f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = sock.recv(4096)
+            if not chunk:
+                raise OSError(f"closed after {head!r}")
+            head += chunk
+        if not head.startswith(b"HTTP/1.1 101"):
+            sock.close()
+            raise OSError(f"not upgraded: {head[:200]!r}")
+        return sock, head
+
+    sock, head = wait_until(upgraded, what="the websocket upgrade")
+    with sock:
+        assert b"sec-websocket-accept: s3pplmbitxaq9kygzzhzrbk+xoo=" in head.lower()
+        sock.sendall(b"hello over the tunnel\n")
+        echoed = b""
+        while not echoed.endswith(b"\n"):
+            echoed += sock.recv(4096)
+        assert echoed == b"echo: hello over the tunnel\n"
+    assert status_of(ip, "kept.test") == 200
+
+
+# One connection at a time: the RFC 6455 handshake, then every line back with "echo: ".
+WEBSOCKET_ECHO = r"""
+$server = stream_socket_server("tcp://0.0.0.0:8080", $errno, $error) or die($error);
+while ($client = stream_socket_accept($server, -1)) {
+    $head = "";
+    while (!str_contains($head, "\r\n\r\n") && ($line = fgets($client)) !== false) $head .= $line;
+    if (!preg_match('/^Sec-WebSocket-Key: *(\S+)/mi', $head, $key) || !preg_match('/^Connection:.*upgrade/mi', $head)) {
+        fwrite($client, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        fclose($client);
+        continue;
+    }
+    $accept = base64_encode(sha1($key[1] . "258EAFA5-E914-47DA-95CA-C5AB0DC85B11", true));
+    fwrite($client, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  . "Sec-WebSocket-Accept: $accept\r\n\r\n");
+    while (($line = fgets($client)) !== false) fwrite($client, "echo: " . $line);
+    fclose($client);
+}
+"""
+
+
+def test_forwarded_headers_a_client_sends_never_reach_a_site(stack):
+    proxy = stack.proxy()
+    ip = ip_of(proxy, stack.network)
+    stack.backend("told", "told.test", body="proto=$http_x_forwarded_proto for=$http_x_forwarded_for port=$http_x_forwarded_port")
+    assert wait_until(lambda: status_of(ip, "told.test") == 200, what="the site")
+    with socket.create_connection((ip, 80), timeout=3) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: told.test\r\nX-Forwarded-Proto: https\r\n"
+                     b"X-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Port: 443\r\nConnection: close\r\n\r\n")
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    client = subprocess.run(["ip", "-o", "route", "get", ip], capture_output=True, text=True).stdout.split(" src ")[1].split()[0]
+    assert data.decode().endswith(f"proto=http for={client} port=80\n"), data.decode()
 
 
 class SocketRelay:

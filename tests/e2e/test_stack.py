@@ -11,6 +11,7 @@ import re
 import shutil
 import socket
 import subprocess
+import threading
 import time
 import uuid
 
@@ -125,6 +126,64 @@ def test_stopping_a_site_gives_503_and_starting_it_again_restores_it(stack):
     assert stack.status("alpha.test") == 200
     stack.script("site.sh", "start", "beta")
     wait_until(lambda: stack.status("beta.test") == 200, what="the site back", timeout=60)
+
+
+class LoopingClient:
+    """Requests a host through the proxy again and again (as a monitor or a busy visitor would)."""
+
+    def __init__(self, stack, host):
+        self.stack, self.host = stack, host
+        self.answers, self.done = [], threading.Event()
+        self.thread = threading.Thread(target=self._loop)
+
+    def _loop(self):
+        while not self.done.is_set():
+            self.answers.append(self.stack.status(self.host))
+            time.sleep(0.005)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.done.set()
+        self.thread.join()
+
+    def check(self, stack):
+        failed = [a for a in self.answers if a != 200]
+        if failed or len(self.answers) < 50:
+            logs = docker("logs", "--since", "60s", stack.container("proxy"), check=False).stderr
+            errors = "\n".join(line for line in logs.splitlines() if ("[error]" in line or "[warn]" in line) and "no live" not in line)
+            raise AssertionError(f"{len(failed)} of {len(self.answers)} requests failed: {set(failed)}\nnginx:\n{errors[-3000:]}")
+
+
+def test_restart_and_upgrade_of_a_site_fail_no_request_of_a_looping_client(stack):
+    wait_until(lambda: stack.status("beta.test") == 200, what="beta", timeout=60)
+    before = stack.site_container("beta")
+    with LoopingClient(stack, "beta.test") as client:
+        time.sleep(1)
+        stack.script("site.sh", "restart", "beta")
+        time.sleep(1)
+    restarted = stack.site_container("beta")
+    assert restarted and restarted != before, "a new web container serves"
+    client.check(stack)
+    # An upgrade: a rebuilt image (a layer more) under the same tag, then back.
+    original = docker("image", "inspect", "-f", "{{.Id}}", "webvps/phpserver:latest").stdout.strip()
+    build = subprocess.run(["docker", "build", "-q", "-t", "webvps/phpserver:latest", "-"], input=(
+        "FROM webvps/phpserver:latest\nLABEL webvps.test.upgrade=1\n"), capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr
+    try:
+        with LoopingClient(stack, "beta.test") as client:
+            time.sleep(1)
+            result = stack.script("site.sh", "upgrade", "beta")
+            time.sleep(1)
+        upgraded = stack.site_container("beta")
+        assert docker("inspect", "-f", "{{.Image}}", upgraded).stdout.strip() == build.stdout.strip()
+        assert "site beta upgraded without downtime" in result.stdout + result.stderr
+        client.check(stack)
+    finally:
+        docker("tag", original, "webvps/phpserver:latest")
+    assert stack.status("alpha.test") == 200, "the other site is untouched"
 
 
 def test_250_mails_pause_the_site_and_alert_while_the_other_site_still_sends(stack):

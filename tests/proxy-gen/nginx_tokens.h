@@ -113,19 +113,27 @@ inline NginxParse ParseNginxConfig(std::string_view text) {
 inline std::optional<std::string> RenderedShapeProblem(std::string_view config, const std::set<std::string>& hosts) {
   NginxParse parsed = ParseNginxConfig(config);
   if (parsed.error) return "nginx would not read it: " + *parsed.error;
-  static const std::set<std::string> kTop = {"map", "proxy_http_version", "proxy_buffering", "proxy_set_header", "upstream", "server"};
+  static const std::set<std::string> kTop = {"map", "geo", "proxy_http_version", "proxy_buffering", "proxy_set_header",
+                                             "proxy_buffer_size", "proxy_buffers", "proxy_busy_buffers_size",
+                                             "proxy_max_temp_file_size", "proxy_connect_timeout", "proxy_send_timeout",
+                                             "proxy_read_timeout", "gzip", "gzip_proxied", "gzip_vary", "gzip_comp_level",
+                                             "gzip_min_length", "gzip_types", "upstream", "server"};
   static const std::set<std::string> kServer = {"listen", "server_name", "return", "ssl_reject_handshake", "ssl_certificate",
                                                 "ssl_certificate_key", "ssl_protocols", "ssl_session_cache", "add_header",
-                                                "include", "location"};
+                                                "include", "location", "error_page"};
   static const std::set<std::string> kLocation = {"deny", "include", "proxy_pass", "uwsgi_pass", "fastcgi_pass", "grpc_pass",
-                                                  "auth_basic", "auth_basic_user_file", "root", "try_files", "return"};
+                                                  "auth_basic", "auth_basic_user_file", "root", "try_files", "return",
+                                                  "default_type", "add_header"};
   auto where = [](const NginxDirective& d) { return "'" + d.words.front() + "'"; };
   for (const auto& top : parsed.directives) {
     if (!kTop.contains(top.words.front())) return "top-level directive " + where(top);
     if (top.words.front() == "upstream") {
       if (top.words.size() != 2 || !top.has_block) return "upstream of " + std::to_string(top.words.size()) + " words";
       for (const auto& inner : top.block) {
-        if (inner.words.front() != "server" || inner.has_block || inner.words.size() > 3) return "in an upstream: " + where(inner);
+        const std::string& name = inner.words.front();
+        bool known = (name == "server" && inner.words.size() <= 4) ||
+                     ((name == "keepalive" || name == "keepalive_timeout") && inner.words.size() == 2);
+        if (!known || inner.has_block) return "in an upstream: " + where(inner);
       }
     }
     if (top.words.front() != "server") continue;

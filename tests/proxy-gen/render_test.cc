@@ -23,9 +23,9 @@ ContainerInfo Container(const std::string& name, std::map<std::string, std::stri
 }
 
 RoutingModel SampleModel() {
-  auto starting = Container("grpc-svc", {{"VIRTUAL_HOST", "grpc.example.org"}, {"VIRTUAL_PROTO", "grpc"}, {"VIRTUAL_PORT", "50051"}},
+  auto unhealthy = Container("grpc-svc", {{"VIRTUAL_HOST", "grpc.example.org"}, {"VIRTUAL_PROTO", "grpc"}, {"VIRTUAL_PORT", "50051"}},
                             "172.20.0.9");
-  starting.health = "starting";
+  unhealthy.health = "unhealthy";
   std::vector<ContainerInfo> containers = {
       Container("shop-web-1", {{"VIRTUAL_HOST", "shop.example.org"}}, "172.20.0.2"),
       Container("shop-web-2", {{"VIRTUAL_HOST", "shop.example.org"}}, "172.20.0.3"),
@@ -35,7 +35,7 @@ RoutingModel SampleModel() {
       Container("blog", {{"VIRTUAL_HOST", "blog.shop.example.org"}, {"HSTS", "off"}}, "172.20.0.5"),
       Container("wild", {{"VIRTUAL_HOST", "*.example.net"}, {"HTTPS_METHOD", "noredirect"}}, "172.20.0.6"),
       Container("plain", {{"VIRTUAL_HOST", "plain.example.com"}, {"HTTPS_METHOD", "nohttps"}}, "172.20.0.7"),
-      starting,
+      unhealthy,
   };
   RoutingOptions options;
   options.proxy_networks = {"proxy"};
@@ -118,7 +118,51 @@ TEST(RenderTest, EmptyModelIsOnlyTheCatchAll) {
   std::string config = RenderNginxConfig(RoutingModel{}, ProxyFiles{}, RenderOptions{});
   EXPECT_NE(config.find("return 503;"), std::string::npos);
   EXPECT_NE(config.find("ssl_reject_handshake on;"), std::string::npos);
-  EXPECT_EQ(config.find("upstream "), std::string::npos);
+  EXPECT_EQ(config.find("\nupstream "), std::string::npos);
+}
+
+size_t Count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+TEST(RenderTest, UpstreamsKeepTheirConnectionsAndSkipARefusingBackend) {
+  std::string config = RenderNginxConfig(SampleModel(), SampleFiles(), SampleOptions());
+  size_t upstreams = Count(config, "\nupstream ");
+  ASSERT_EQ(upstreams, 6u);
+  EXPECT_EQ(Count(config, "    keepalive 16;\n    keepalive_timeout 4s;\n}"), upstreams);
+  EXPECT_NE(config.find("server 172.20.0.2:80 max_fails=1 fail_timeout=1s;"), std::string::npos);
+  // No "Connection: close" to a backend, except what the client's Upgrade asks for.
+  EXPECT_NE(config.find("map $http_upgrade $proxy_connection {\n    default upgrade;\n    '' '';\n}"), std::string::npos);
+  EXPECT_EQ(config.find("close"), std::string::npos);
+  EXPECT_NE(config.find("proxy_http_version 1.1;"), std::string::npos);
+}
+
+TEST(RenderTest, EveryServerThatProxiesShowsTheUnavailablePage) {
+  std::string config = RenderNginxConfig(SampleModel(), SampleFiles(), SampleOptions());
+  // Proxying servers: *.example.net, blog (https), grpc, plain, shop (https); the redirects do not proxy.
+  EXPECT_EQ(Count(config, "    include /etc/nginx/webvps-unavailable.conf;"), 5u);
+  EXPECT_EQ(Count(config, "    include /etc/nginx/webvps-unavailable.conf;"), Count(config, "    location / {\n        ") -
+                                                                                   Count(config, "location / {\n        return 301"));
+}
+
+TEST(RenderTest, ForwardedHeadersOfClientsAreBelievedOnlyFromTrustedProxies) {
+  std::string untrusted = RenderNginxConfig(SampleModel(), SampleFiles(), SampleOptions());
+  EXPECT_EQ(untrusted.find("$http_x_forwarded"), std::string::npos) << "a client's own X-Forwarded-* never reach a site";
+  EXPECT_EQ(untrusted.find("$proxy_add_x_forwarded_for"), std::string::npos);
+  EXPECT_NE(untrusted.find("map $scheme $proxy_x_forwarded_proto {\n    default $scheme;\n}"), std::string::npos);
+
+  RenderOptions options = SampleOptions();
+  options.trusted_proxies = {"192.0.2.0/24", "2001:db8::/32"};
+  RoutingModel model = SampleModel();
+  std::string trusted = RenderNginxConfig(model, SampleFiles(), options);
+  EXPECT_NE(trusted.find("geo $webvps_trusted_proxy {\n    default 0;\n    192.0.2.0/24 1;\n    2001:db8::/32 1;\n}"),
+            std::string::npos);
+  EXPECT_NE(trusted.find("\"~^1:(?<webvps_forwarded_proto>https?)$\" $webvps_forwarded_proto;"), std::string::npos);
+  EXPECT_NE(trusted.find("    default $remote_addr;\n    1 $proxy_add_x_forwarded_for;"), std::string::npos);
+  auto problem = testing::RenderedShapeProblem(trusted, HostsOf(model));
+  EXPECT_FALSE(problem) << *problem;
 }
 
 TEST(RenderTest, AnUpstreamWithoutReadyBackendIsStillValid) {

@@ -93,16 +93,25 @@ TEST(RoutingTest, HealthDecidesTraffic) {
   unhealthy.health = "unhealthy";
   auto healthy = Backend("c", {{"VIRTUAL_HOST", "x.test"}}, "172.20.0.4");
   healthy.health = "healthy";
-  auto model = BuildRoutingModel({starting, unhealthy, healthy}, Options());
+  auto none = Backend("d", {{"VIRTUAL_HOST", "x.test"}}, "172.20.0.5");
+  // By default a starting container is routed at once (nginx's connection tells whether it
+  // answers); only Docker's `unhealthy` takes one out.
+  auto model = BuildRoutingModel({starting, unhealthy, healthy, none}, Options());
   const auto& backends = model.hosts.at("x.test").locations.at("/").backends;
-  ASSERT_EQ(backends.size(), 3u);
-  EXPECT_FALSE(backends[0].ready);
+  ASSERT_EQ(backends.size(), 4u);
+  EXPECT_TRUE(backends[0].ready);
   EXPECT_FALSE(backends[1].ready);
   EXPECT_TRUE(backends[2].ready);
-  RoutingOptions ignore_health = Options();
-  ignore_health.require_healthy = false;
-  auto all = BuildRoutingModel({starting}, ignore_health);
-  EXPECT_TRUE(all.hosts.at("x.test").locations.at("/").backends[0].ready);
+  EXPECT_TRUE(backends[3].ready);
+  // proxy.require_healthy: a starting one waits for Docker's `healthy`.
+  RoutingOptions wait_healthy = Options();
+  wait_healthy.require_healthy = true;
+  auto waiting = BuildRoutingModel({starting, unhealthy, healthy, none}, wait_healthy);
+  const auto& waited = waiting.hosts.at("x.test").locations.at("/").backends;
+  EXPECT_FALSE(waited[0].ready);
+  EXPECT_FALSE(waited[1].ready);
+  EXPECT_TRUE(waited[2].ready);
+  EXPECT_TRUE(waited[3].ready);
 }
 
 TEST(RoutingTest, AddressFromTheFirstSharedNetworkByName) {

@@ -26,8 +26,21 @@ TEST(ProxyGenSettingsTest, DefaultsFollowNginxProxy) {
   EXPECT_EQ(settings->nginx_config, "/etc/nginx/conf.d/default.conf");
   EXPECT_EQ(settings->mode, NginxMode::kSupervise);
   EXPECT_EQ(settings->https_method, "redirect");
-  EXPECT_TRUE(settings->require_healthy);
+  EXPECT_FALSE(settings->require_healthy);
+  EXPECT_TRUE(settings->trusted_proxies.empty());
   EXPECT_EQ(settings->http_port, 80);
+}
+
+TEST(ProxyGenSettingsTest, TrustedProxiesAreSubnetsOnly) {
+  auto good = Read("proxy:\n  trusted_proxies: [10.0.0.0/8, \"fd00::/8\"]\n");
+  ASSERT_TRUE(good.ok()) << good.error().message();
+  EXPECT_EQ(good->trusted_proxies, (std::vector<std::string>{"10.0.0.0/8", "fd00::/8"}));
+  for (const char* bad : {"10.0.0.1", "10.0.0.0/33", "all", "10.0.0.0/8; include /etc/passwd"}) {
+    auto refused = Read(std::string("proxy:\n  trusted_proxies: [\"") + bad + "\"]\n");
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_NE(refused.error().message().find("proxy.trusted_proxies"), std::string::npos) << refused.error().message();
+    EXPECT_NE(refused.error().message().find("expected an address with a prefix length"), std::string::npos);
+  }
 }
 
 TEST(ProxyGenSettingsTest, DockerHostFromTheEnvironmentAndRejectsTcp) {
