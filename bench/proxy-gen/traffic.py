@@ -7,7 +7,10 @@ never asserts a time.
   after the first 200 straight from Apache (the proxy's own share), over STARTS starts; beside it,
   in the same run, the same proxy-gen with `proxy.require_healthy: true`: the behaviour before
   issue 16 (no traffic until Docker's first health check says `healthy`).
-- Answers other than 200 while a client loops requests through each proxy during `docker restart`.
+- Answers other than 200 while a client loops requests through each proxy during `docker restart`,
+  and through a whole stack of the project's scripts during `scripts/site.sh restart` and
+  `upgrade` (a second container beside the old one) against `site.sh stop` + `start` (what
+  `restart` did before issue 16).
 - Requests/s of a static page straight to Apache and through the proxy (HTTP, and HTTPS with
   HTTP/1.1 keepalive from wrk), three rounds of ROUND seconds each back to back, with the
   connections left in TIME_WAIT in the proxy's network namespace afterwards.
@@ -178,6 +181,79 @@ def restart_loop(site, proxies):
     return counts
 
 
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def planned_restarts(rolls=3):
+    """A stack of the project's scripts (its own compose project, ports and root) and one site:
+    non-200 answers of a looping client during each way of restarting it."""
+    tag = uuid.uuid4().hex[:6]
+    project = f"webvps-bench-{tag}"
+    root = tempfile.mkdtemp(prefix="webvps-bench-stack-")
+    port = free_port()
+    env = dict(os.environ, WEBVPS_ROOT=os.path.join(root, "data"), WEBVPS_PROJECT=project, WEBVPS_SITE_PREFIX=f"{project}-site-",
+               WEBVPS_PROXY_NETWORK=f"{project}-proxy", WEBVPS_BIND="127.0.0.1", WEBVPS_HTTP_PORT=str(port),
+               WEBVPS_HTTPS_PORT=str(free_port()), WEBVPS_SSH_PORT=str(free_port()), WEBVPS_ADMIN_EMAIL="admin@bench.test")
+
+    def script(*args):
+        run = subprocess.run([os.path.join(ROOT, "scripts", args[0]), *args[1:]], env=env, capture_output=True, text=True)
+        if run.returncode != 0:
+            sys.exit(f"bench: {' '.join(args)}: {run.stdout}{run.stderr}")
+
+    def loop_during(action):
+        answers, done = [], threading.Event()
+
+        def client():
+            while not done.is_set():
+                answers.append(status("127.0.0.1", "plain.bench", port=port))
+                time.sleep(0.005)
+
+        thread = threading.Thread(target=client)
+        thread.start()
+        time.sleep(1)
+        began = time.monotonic()
+        action()
+        took = time.monotonic() - began
+        time.sleep(1)
+        done.set()
+        thread.join()
+        return {"total": len(answers), "other": sum(1 for a in answers if a != 200), "seconds": took}
+
+    try:
+        script("stack.sh", "up")
+        script("site.sh", "add", "bench", "--host", "plain.bench", "--email", "web@plain.bench", "--ssh", "none")
+        wait_for(lambda: status("127.0.0.1", "plain.bench", port=port) in (200, 404), 90, "the site through the stack")
+        # The placeholder page answers / ; the benchmark's page is its own file.
+        www = os.path.join(env["WEBVPS_ROOT"], "webvps", "bench", "volumes", "www", "html", "bench.html")
+        with open(www, "w") as out:
+            out.write(PAGE)
+        with open(os.path.join(env["WEBVPS_ROOT"], "webvps", "bench", "site.env")) as site_env:
+            uid = int(re.search(r"^SITE_UID=[\"']?(\d+)", site_env.read(), re.M).group(1))
+        os.chown(www, uid, uid)
+        wait_for(lambda: status("127.0.0.1", "plain.bench", port=port) == 200, 30, "the benchmark page")
+        results = {"restart": [], "upgrade": [], "stop_start": []}
+        for _ in range(rolls):
+            results["restart"].append(loop_during(lambda: script("site.sh", "restart", "bench")))
+            results["upgrade"].append(loop_during(lambda: script("site.sh", "upgrade", "bench")))
+            results["stop_start"].append(loop_during(lambda: (script("site.sh", "stop", "bench"), script("site.sh", "start", "bench"))))
+            wait_for(lambda: status("127.0.0.1", "plain.bench", port=port) == 200, 60, "the site after stop + start")
+        return results
+    finally:
+        subprocess.run([os.path.join(ROOT, "scripts", "down.sh")], env=env, capture_output=True)
+        ids = [line.split()[0] for line in docker("ps", "-a", "--format", '{{.ID}} {{.Label "com.docker.compose.project"}}',
+                                                   check=False).stdout.splitlines()
+               if len(line.split()) > 1 and line.split()[1].startswith(project)]
+        if ids:
+            docker("rm", "-f", "-v", *ids, check=False)
+        for volume in docker("volume", "ls", "-q", "--filter", f"label=com.docker.compose.project={project}", check=False).stdout.split():
+            docker("volume", "rm", "-f", volume, check=False)
+        docker("network", "rm", f"{project}-proxy", check=False)
+        subprocess.run(["rm", "-rf", "--one-file-system", root], check=False)
+
+
 def time_wait(container):
     pid = docker("inspect", "--format", "{{.State.Pid}}", container).stdout.strip()
     run = subprocess.run(["nsenter", "-t", pid, "-n", "ss", "-tan", "state", "time-wait"], capture_output=True, text=True)
@@ -229,6 +305,7 @@ def main():
         start = starts(setup, site, site_ip, new_ip, old_ip)
         restart = restart_loop(site, {"new": new_ip, "old": old_ip})
         traffic = throughput(site_ip, new, new_ip)
+        planned = planned_restarts()
         memory = {}
         for name, container in (("proxy", new),):
             pid = docker("inspect", "--format", "{{.State.Pid}}", container).stdout.strip()
@@ -244,6 +321,9 @@ def main():
         return statistics.mean(r["rps"] for r in rounds)
 
     direct = mean(traffic["direct"])
+
+    def tally(runs):
+        return f"{sum(r['other'] for r in runs)} of {sum(r['total'] for r in runs)}"
     rows = [
         ("docker start -> first 200, p50 (ms)", f"{start['new_p50_ms']:.0f}", f"{start['old_p50_ms']:.0f}",
          f"{TRAEFIK['start_with_healthcheck_ms']}", "< 500"),
@@ -251,6 +331,10 @@ def main():
         ("first 200 after Apache's first 200, p50 (ms)", f"{start['after_ready_p50_ms']:.0f}", "", f"{TRAEFIK['after_ready_ms']}", "< 50"),
         ("non-200 during docker restart (no second container)", f"{restart['new']['other']} of {restart['new']['total']}",
          f"{restart['old']['other']} of {restart['old']['total']}", "", "0 (planned restart)"),
+        *[(f"non-200 during site.sh {verb}, {len(planned[key])} times", tally(planned[key]), tally(planned["stop_start"]) if key == "restart" else "",
+           "", "0") for key, verb in (("restart", "restart"), ("upgrade", "upgrade"))],
+        ("  seconds per site.sh restart / stop + start", f"{statistics.mean(r['seconds'] for r in planned['restart']):.1f}",
+         f"{statistics.mean(r['seconds'] for r in planned['stop_start']):.1f}", "", ""),
         ("req/s straight to Apache, 3 rounds", " / ".join(f"{r['rps']:.0f}" for r in traffic["direct"]), "", f"{TRAEFIK['direct_rps']}", ""),
         ("req/s through the proxy, HTTP", " / ".join(f"{r['rps']:.0f}" for r in traffic["proxy_http"]), "", f"{TRAEFIK['through_rps']}", ""),
         ("  of direct", f"{mean(traffic['proxy_http']) / direct:.2f}", "0.10-0.27", f"{TRAEFIK['through_rps'] / TRAEFIK['direct_rps']:.2f}", ">= 0.5"),
@@ -261,11 +345,11 @@ def main():
     ]
     print(f"proxy traffic ({os.cpu_count()} cores; webvps/phpserver with its HEALTHCHECK; {STARTS} starts; wrk -t2 -c20, "
           f"rounds of {ROUND} s; 'before' is proxy-gen with proxy.require_healthy, measured in the same run, or quoted "
-          f"from issue 16; Traefik quoted from issue 16)")
+          f"from issue 16, and site.sh stop + start beside site.sh restart; Traefik quoted from issue 16)")
     print(f"{'figure':46} {'webvps':>22} {'before':>14} {'Traefik':>9}  goal")
     for row in rows:
         print(f"{row[0]:46} {row[1]:>22} {row[2]:>14} {row[3]:>9}  {row[4]}")
-    results = {"start": start, "restart": restart, "traffic": traffic, "memory_mb": memory, "traefik": TRAEFIK}
+    results = {"start": start, "restart": restart, "planned": planned, "traffic": traffic, "memory_mb": memory, "traefik": TRAEFIK}
     os.makedirs(os.path.join(ROOT, "build", "bench-results"), exist_ok=True)
     with open(os.path.join(ROOT, "build", "bench-results", "proxy-traffic.json"), "w") as out:
         json.dump(results, out, indent=2)
