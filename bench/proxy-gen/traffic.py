@@ -280,7 +280,7 @@ def throughput(site_ip, proxy, proxy_ip):
     time.sleep(5)
     tls = wrk(f"https://{proxy_ip}/bench.html", proxy_ip)
     tls_tw = time_wait(proxy)
-    return {"direct": direct, "proxy_http": plain, "proxy_https": tls, "time_wait_http": plain_tw, "time_wait_https": tls_tw}
+    return {"round_s": ROUND, "direct": direct, "proxy_http": plain, "proxy_https": tls, "time_wait_http": plain_tw, "time_wait_https": tls_tw}
 
 
 def main():
