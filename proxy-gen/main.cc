@@ -1,4 +1,6 @@
 // proxy-gen: keeps nginx's reverse-proxy config in step with the running sites.
+#include <sys/stat.h>
+
 #include <spdlog/spdlog.h>
 
 #include "program.h"
@@ -13,7 +15,13 @@ using namespace webvps::proxy_gen;
 class ProxyGen final : public ProgramHooks {
  public:
   void Configure(ConfigReader& config) override {
-    settings_ = ReadSettings(config, ReadNginxProxyEnvironment(ProcessEnvironment()));
+    NginxProxyEnvironment environment = ReadNginxProxyEnvironment(ProcessEnvironment());
+    std::string socket = DefaultDockerHost(environment, [](const std::string& path) {
+      struct stat st {};
+      return ::stat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode);
+    });
+    if (!socket.empty()) environment.docker_host = socket;
+    settings_ = ReadSettings(config, environment);
   }
 
   int Run(const ProgramContext& context) override {

@@ -389,6 +389,7 @@ void ProxyService::ApplyNow() {
   input.routing.require_healthy = settings_.require_healthy;
   input.routing.https_method = settings_.https_method;
   input.routing.hsts = settings_.hsts;
+  input.routing.acme_challenge = settings_.acme_challenge;
   input.files = ScanProxyFiles(settings_.certs_dir, settings_.vhost_dir, settings_.htpasswd_dir);
   input.render.certs_dir = settings_.certs_dir;
   input.render.vhost_dir = settings_.vhost_dir;

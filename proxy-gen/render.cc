@@ -69,14 +69,26 @@ void RenderLocation(std::ostringstream& out, const VirtualHost& host, const Loca
   out << "    }\n";
 }
 
-void RenderServerBody(std::ostringstream& out, const VirtualHost& host, const ProxyFiles& files, const RenderOptions& options) {
+// ACME HTTP-01 challenges are answered from the proxy's own directory (nginx-proxy's
+// ACME_HTTP_CHALLENGE_LOCATION): also for hosts without a certificate yet, which need one most.
+void RenderAcmeChallenge(std::ostringstream& out, const RenderOptions& options) {
+  out << "    location ^~ /.well-known/acme-challenge/ {\n        auth_basic off;\n        root " << options.acme_root
+      << ";\n        try_files $uri =404;\n    }\n";
+}
+
+void RenderServerBody(std::ostringstream& out, const VirtualHost& host, const ProxyFiles& files, const RenderOptions& options,
+                      bool http) {
   out << "    include " << options.unavailable_page << ";  # the 503 page while no backend answers\n";
+  if (http && host.acme_challenge) RenderAcmeChallenge(out, options);
   if (IsExactHost(host.host) && files.vhost_d.contains(host.host)) {
     out << "    include " << options.vhost_dir << "/" << host.host << ";\n";
   } else if (files.vhost_d.contains("default")) {
     out << "    include " << options.vhost_dir << "/default;\n";
   }
   for (const auto& [path, location] : host.locations) RenderLocation(out, host, location, files, options);
+  // A host whose containers all have a VIRTUAL_PATH: nothing else of it exists (nginx-proxy's
+  // DEFAULT_ROOT 404), never the proxy's own web root.
+  if (!host.locations.contains("/")) out << "    location / {\n        return 404;\n    }\n";
 }
 
 // X-Forwarded-Proto, -For and -Port that a client sends are its own claims: believed only from
@@ -133,7 +145,11 @@ ProxyFiles ScanProxyFiles(const std::string& certs_dir, const std::string& vhost
 
 std::string ChooseCertificate(const VirtualHost& host, const ProxyFiles& files) {
   if (!host.cert_name.empty()) return files.certs.contains(host.cert_name) ? host.cert_name : "";
-  if (IsExactHost(host.host)) {
+  if (host.host.starts_with("*.")) {
+    // *.example.org: the certificate of example.org (a wildcard one, as nginx-proxy picks it).
+    std::string domain = host.host.substr(2);
+    if (files.certs.contains(domain)) return domain;
+  } else if (IsExactHost(host.host)) {
     if (files.certs.contains(host.host)) return host.host;
     size_t dot = host.host.find('.');
     if (dot != std::string::npos && host.host.find('.', dot + 1) != std::string::npos) {
@@ -198,11 +214,10 @@ std::string RenderNginxConfig(const RoutingModel& model, const ProxyFiles& files
     if (http) {
       out << "server {\n    server_name " << name << ";\n" << Listen(options, options.http_port, default_flag);
       if (https && host.https_method == "redirect") {
-        out << "    location ^~ /.well-known/acme-challenge/ {\n        auth_basic off;\n        root /usr/share/nginx/html;\n"
-               "        try_files $uri =404;\n    }\n"
-               "    location / {\n        return 301 https://$host$request_uri;\n    }\n";
+        if (host.acme_challenge) RenderAcmeChallenge(out, options);
+        out << "    location / {\n        return 301 https://$host$request_uri;\n    }\n";
       } else {
-        RenderServerBody(out, host, files, options);
+        RenderServerBody(out, host, files, options, true);
       }
       out << "}\n\n";
     }
@@ -214,7 +229,7 @@ std::string RenderNginxConfig(const RoutingModel& model, const ProxyFiles& files
       if (host.hsts != "off" && host.https_method != "noredirect") {
         out << "    add_header Strict-Transport-Security \"" << host.hsts << "\" always;\n";
       }
-      RenderServerBody(out, host, files, options);
+      RenderServerBody(out, host, files, options, false);
       out << "}\n\n";
     }
   }

@@ -31,6 +31,8 @@ struct RenderOptions {
   std::string network_internal = "/etc/nginx/network_internal.conf";
   /// Included in every server block: the 503 page while none of the host's backends answers.
   std::string unavailable_page = "/etc/nginx/webvps-unavailable.conf";
+  /// Where ACME HTTP-01 challenge files are served from (mounted by the ACME client).
+  std::string acme_root = "/usr/share/nginx/html";
   /// ... never the subnets of the networks the proxy serves sites on: every site's container is
   /// there, and so is the gateway through which Docker's userland proxy brings any connection.
   std::vector<std::string> internal_deny;

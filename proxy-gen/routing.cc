@@ -11,7 +11,8 @@ namespace {
 
 // Every setting a container can give (as VIRTUAL_HOST or webvps.proxy.virtual_host).
 const std::set<std::string> kSettings = {"VIRTUAL_HOST", "VIRTUAL_PORT", "VIRTUAL_PROTO", "VIRTUAL_PATH", "VIRTUAL_DEST",
-                                         "HTTPS_METHOD", "HSTS", "CERT_NAME", "NETWORK_ACCESS"};
+                                         "HTTPS_METHOD", "HSTS", "CERT_NAME", "NETWORK_ACCESS",
+                                         "ACME_HTTP_CHALLENGE_LOCATION"};
 const std::set<std::string> kProtos = {"http", "https", "uwsgi", "fastcgi", "grpc", "grpcs"};
 const std::set<std::string> kHttpsMethods = {"redirect", "noredirect", "nohttp", "nohttps"};
 
@@ -133,6 +134,7 @@ struct Request {  // one container's wish, validated
   std::vector<std::string> hosts;
   Location location;
   std::string https_method, hsts, cert_name;
+  bool acme_challenge = true;
   Backend backend;
   bool has_backend = false;
 };
@@ -191,6 +193,13 @@ std::optional<Request> ReadRequest(const ContainerInfo& container, const Routing
     if (auto problem = CertNameProblem(*cert)) return reject("CERT_NAME", QuoteForMessage(*cert) + ": " + *problem);
     request.cert_name = *cert;
   }
+  request.acme_challenge = options.acme_challenge;
+  if (auto acme = SettingOf(container, "ACME_HTTP_CHALLENGE_LOCATION")) {
+    if (*acme != "true" && *acme != "false") {
+      return reject("ACME_HTTP_CHALLENGE_LOCATION", QuoteForMessage(*acme) + ": expected true or false");
+    }
+    request.acme_challenge = *acme == "true";
+  }
   int port = 80;
   if (auto virtual_port = SettingOf(container, "VIRTUAL_PORT")) {
     if (auto problem = PortProblem(*virtual_port)) return reject("VIRTUAL_PORT", QuoteForMessage(*virtual_port) + ": " + *problem);
@@ -247,6 +256,7 @@ RoutingModel BuildRoutingModel(const std::vector<ContainerInfo>& containers, con
         host.https_method = request->https_method;
         host.hsts = request->hsts;
         host.cert_name = request->cert_name;
+        host.acme_challenge = request->acme_challenge;
       } else {
         auto note = [&](const char* setting, const std::string& kept, const std::string& theirs) {
           if (kept != theirs) {
@@ -257,6 +267,7 @@ RoutingModel BuildRoutingModel(const std::vector<ContainerInfo>& containers, con
         note("HTTPS_METHOD", host.https_method, request->https_method);
         note("HSTS", host.hsts, request->hsts);
         note("CERT_NAME", host.cert_name, request->cert_name);
+        note("ACME_HTTP_CHALLENGE_LOCATION", host.acme_challenge ? "true" : "false", request->acme_challenge ? "true" : "false");
       }
       host.containers.push_back(container->name);
       auto [location_it, new_location] = host.locations.try_emplace(request->location.path, request->location);

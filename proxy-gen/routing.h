@@ -55,6 +55,7 @@ struct VirtualHost {
   std::string https_method = "redirect";  ///< redirect noredirect nohttp nohttps
   std::string hsts = "max-age=31536000";  ///< "off" or the header's value
   std::string cert_name;                ///< CERT_NAME, empty for the usual choice
+  bool acme_challenge = true;           ///< ACME_HTTP_CHALLENGE_LOCATION: the proxy answers /.well-known/acme-challenge/ on HTTP
   std::map<std::string, Location> locations;  ///< by path
   std::vector<std::string> containers;  ///< that asked for this host, sorted
   bool operator==(const VirtualHost&) const = default;
@@ -83,6 +84,7 @@ struct RoutingOptions {
   bool require_healthy = false;           ///< containers with a health check get traffic only once healthy
   std::string https_method = "redirect";  ///< proxy-wide default (HTTPS_METHOD of the proxy)
   std::string hsts = "max-age=31536000";
+  bool acme_challenge = true;             ///< proxy-wide default of ACME_HTTP_CHALLENGE_LOCATION
   std::set<std::string> excluded;         ///< container ids left out (nginx refused them)
 };
 

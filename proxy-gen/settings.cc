@@ -28,8 +28,17 @@ int64_t IntegerWithFallback(ConfigReader& config, const std::string& key, const 
 
 NginxProxyEnvironment ReadNginxProxyEnvironment(const EnvironmentLookup& environment) {
   auto get = [&](const char* name) { return environment(name).value_or(""); };
-  return {get("DOCKER_HOST"), get("DEFAULT_HOST"), get("HTTPS_METHOD"), get("HSTS"),
-          get("HTTP_PORT"),   get("HTTPS_PORT"),   get("ENABLE_IPV6")};
+  return {get("DOCKER_HOST"), get("DEFAULT_HOST"), get("HTTPS_METHOD"),           get("HSTS"),
+          get("HTTP_PORT"),   get("HTTPS_PORT"),   get("ENABLE_IPV6"),            get("TRUST_DOWNSTREAM_PROXY"),
+          get("ACME_HTTP_CHALLENGE_LOCATION")};
+}
+
+std::string DefaultDockerHost(const NginxProxyEnvironment& environment, const std::function<bool(const std::string&)>& exists) {
+  if (!environment.docker_host.empty()) return "";
+  for (const char* path : {"/var/run/docker.sock", "/tmp/docker.sock"}) {
+    if (exists(path)) return std::string("unix://") + path;
+  }
+  return "";
 }
 
 Settings ReadSettings(ConfigReader& config, const NginxProxyEnvironment& environment) {
@@ -63,7 +72,12 @@ Settings ReadSettings(ConfigReader& config, const NginxProxyEnvironment& environ
   if (settings.http_port == settings.https_port) config.Reject("proxy.https_port", "must differ from proxy.http_port");
   settings.ipv6 = config.Boolean("proxy.ipv6", environment.enable_ipv6 == "true" || environment.enable_ipv6 == "1");
   settings.require_healthy = config.Boolean("proxy.require_healthy", settings.require_healthy);
-  settings.trusted_proxies = config.List("proxy.trusted_proxies", {});
+  // nginx-proxy's TRUST_DOWNSTREAM_PROXY=true believes every client; its default (true) is not
+  // webvps's: a client's own X-Forwarded-* are believed only from the proxies listed here.
+  std::vector<std::string> everyone;
+  if (environment.trust_downstream_proxy == "true") everyone = {"0.0.0.0/0", "::/0"};
+  settings.trusted_proxies = config.List("proxy.trusted_proxies", everyone);
+  settings.acme_challenge = config.Boolean("proxy.acme_challenge", environment.acme_http_challenge_location != "false");
   for (const auto& subnet : settings.trusted_proxies) {
     if (!IsSubnet(subnet)) {
       config.Reject("proxy.trusted_proxies", QuoteForMessage(subnet) + ": expected an address with a prefix length, like 10.0.0.0/8");

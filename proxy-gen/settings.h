@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,7 @@ struct Settings {
   bool ipv6 = false;                      ///< proxy.ipv6, or ENABLE_IPV6
   bool require_healthy = false;           ///< proxy.require_healthy: no traffic before Docker says healthy
   std::vector<std::string> trusted_proxies;  ///< proxy.trusted_proxies: subnets whose X-Forwarded-* are believed
+  bool acme_challenge = true;  ///< proxy.acme_challenge, or ACME_HTTP_CHALLENGE_LOCATION: the proxy serves ACME challenges
 
   NginxMode mode = NginxMode::kSupervise;  ///< nginx.mode: supervise | container
   std::string nginx_container;  ///< nginx.container: the nginx container in container mode (name or id);
@@ -52,8 +54,14 @@ struct Settings {
 /// The nginx-proxy variables proxy-gen honours on its own container, as fallbacks of its keys.
 struct NginxProxyEnvironment {
   std::string docker_host, default_host, https_method, hsts, http_port, https_port, enable_ipv6;
+  std::string trust_downstream_proxy;  ///< "true": X-Forwarded-* believed from any client
+  std::string acme_http_challenge_location;  ///< "false": no proxy-served ACME challenges by default
 };
 NginxProxyEnvironment ReadNginxProxyEnvironment(const EnvironmentLookup& environment);
+
+/// Without DOCKER_HOST: the engine's socket where it is mounted, /var/run/docker.sock or, as in
+/// nginx-proxy's examples, /tmp/docker.sock. Empty when DOCKER_HOST is set or neither is there.
+std::string DefaultDockerHost(const NginxProxyEnvironment& environment, const std::function<bool(const std::string&)>& exists);
 
 /// Reads proxy-gen's keys; problems go into `config`.
 Settings ReadSettings(ConfigReader& config, const NginxProxyEnvironment& environment);

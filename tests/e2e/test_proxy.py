@@ -81,7 +81,7 @@ class Stack:
         self.prefix = f"10.{random.randint(100, 250)}.{random.randint(0, 250)}"
         self.containers = []
         self.tmp = tmp_path
-        for sub in ("certs", "vhost.d", "htpasswd"):
+        for sub in ("certs", "vhost.d", "htpasswd", "acme"):
             (tmp_path / sub).mkdir()
         docker("network", "create", "--subnet", f"{self.prefix}.0/24", self.network)
 
@@ -98,6 +98,7 @@ class Stack:
                         "-v", f"{self.tmp / 'certs'}:/etc/nginx/certs:ro",
                         "-v", f"{self.tmp / 'vhost.d'}:/etc/nginx/vhost.d:ro",
                         "-v", f"{self.tmp / 'htpasswd'}:/etc/nginx/htpasswd:ro",
+                        "-v", f"{self.tmp / 'acme'}:/usr/share/nginx/html/.well-known/acme-challenge:ro",
                         "--health-interval", "1s", "-e", "WEBVPS_PROXY_GEN_STATUS_ADDRESS=:9101",
                         "-e", "WEBVPS_PROXY_GEN_DOCKER_RECONNECT_MAX=500ms",
                         "-e", "WEBVPS_PROXY_GEN_DOCKER_PING_INTERVAL=1s",
@@ -386,6 +387,56 @@ def test_forwarded_headers_a_client_sends_never_reach_a_site(stack):
             data += chunk
     client = subprocess.run(["ip", "-o", "route", "get", ip], capture_output=True, text=True).stdout.split(" src ")[1].split()[0]
     assert data.decode().endswith(f"proto=http for={client} port=80\n"), data.decode()
+
+
+def test_acme_challenges_are_answered_by_the_proxy_for_hosts_without_a_certificate(stack):
+    """nginx-proxy's ACME_HTTP_CHALLENGE_LOCATION: an ACME client's webroot, for every HTTP host."""
+    proxy = stack.proxy()
+    ip = ip_of(proxy, stack.network)
+    stack.backend("nocert", "nocert.test")
+    stack.backend("noredirect", "noredirect.test", env=("HTTPS_METHOD=noredirect",))
+    stack.backend("own", "own.test", env=("ACME_HTTP_CHALLENGE_LOCATION=false",))
+    (stack.tmp / "acme" / "tok3n").write_text("tok3n.thumbprint\n")
+    for host in ("nocert.test", "noredirect.test"):
+        assert wait_until(lambda: http_get(ip, host, "/.well-known/acme-challenge/tok3n")[1] == "tok3n.thumbprint\n",
+                          what=f"the challenge on {host}")
+        assert http_get(ip, host, "/.well-known/acme-challenge/other")[0] == 404
+        assert http_get(ip, host)[1] == host.split(".")[0] + "\n", "everything else still goes to the site"
+    # A container that answers its own challenges keeps them.
+    assert wait_until(lambda: http_get(ip, "own.test", "/.well-known/acme-challenge/tok3n")[1] == "own\n",
+                      what="the site's own challenge path")
+
+
+def test_a_wildcard_host_gets_its_domains_certificate(stack):
+    proxy = stack.proxy()
+    ip = ip_of(proxy, stack.network)
+    stack.backend("wild", "*.wild.test")
+    certs = stack.tmp / "certs"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+                    "-subj", "/CN=*.wild.test", "-addext", "subjectAltName=DNS:*.wild.test,DNS:wild.test",
+                    "-keyout", certs / "wild.test.key", "-out", certs / "wild.test.crt"], check=True, capture_output=True)
+    status, body, _ = wait_until(lambda: https_get(ip, "shop.wild.test", certs / "wild.test.crt"), what="HTTPS for a wildcard host")
+    assert (status, body) == (200, "wild\n")
+    status, _, headers = http_get(ip, "blog.wild.test", "/x")
+    assert status == 301 and headers["location"] == "https://blog.wild.test/x"
+
+
+def test_a_host_with_paths_only_answers_404_elsewhere_not_the_proxys_web_root(stack):
+    proxy = stack.proxy()
+    ip = ip_of(proxy, stack.network)
+    stack.backend("api", "api.test", env=("VIRTUAL_PATH=/v1/",), body="api")
+    assert wait_until(lambda: http_get(ip, "api.test", "/v1/users")[0] == 200, what="the path")
+    for path in ("/", "/index.html", "/50x.html"):
+        status, body, _ = http_get(ip, "api.test", path)
+        assert status == 404 and "welcome to nginx" not in body.lower(), (path, status, body[:200])
+
+
+def test_the_socket_where_nginx_proxys_examples_mount_it_is_found(stack):
+    proxy = stack.proxy(docker_socket=f"{SOCKET}:/tmp/docker.sock:ro")
+    ip = ip_of(proxy, stack.network)
+    stack.backend("tmpsock", "tmpsock.test")
+    assert wait_until(lambda: status_of(ip, "tmpsock.test") == 200, what="a site through /tmp/docker.sock")
+    assert "following Docker at /tmp/docker.sock" in stack.logs(proxy)
 
 
 class SocketRelay:

@@ -147,6 +147,31 @@ TEST(RenderTest, EveryServerThatProxiesShowsTheUnavailablePage) {
                                                                                    Count(config, "location / {\n        return 301"));
 }
 
+TEST(RenderTest, EveryHttpServerAnswersAcmeChallengesUnlessTheHostSaysNo) {
+  RoutingModel model = SampleModel();
+  std::string config = RenderNginxConfig(model, SampleFiles(), SampleOptions());
+  // Five HTTP servers (two of them redirects), none of the two on HTTPS.
+  EXPECT_EQ(Count(config, "    location ^~ /.well-known/acme-challenge/ {"), 5u);
+  VirtualHost& plain = model.hosts.at("plain.example.com");
+  plain.acme_challenge = false;
+  model.hosts.at("shop.example.org").acme_challenge = false;
+  config = RenderNginxConfig(model, SampleFiles(), SampleOptions());
+  EXPECT_EQ(Count(config, "    location ^~ /.well-known/acme-challenge/ {"), 3u);
+}
+
+TEST(RenderTest, AHostWithPathsOnlyAnswers404ElsewhereNeverTheProxysWebRoot) {
+  auto api = Container("api", {{"VIRTUAL_HOST", "api.example.org"}, {"VIRTUAL_PATH", "/v1/"}}, "172.20.0.9");
+  RoutingOptions options;
+  options.proxy_networks = {"proxy"};
+  std::string config = RenderNginxConfig(BuildRoutingModel({api}, options), ProxyFiles{}, SampleOptions());
+  EXPECT_NE(config.find("    location /v1/ {\n        proxy_pass http://"), std::string::npos);
+  EXPECT_NE(config.find("    location / {\n        return 404;\n    }\n}"), std::string::npos);
+  // With a container at / as well, / is that container's.
+  auto root = Container("root", {{"VIRTUAL_HOST", "api.example.org"}}, "172.20.0.10");
+  config = RenderNginxConfig(BuildRoutingModel({api, root}, options), ProxyFiles{}, SampleOptions());
+  EXPECT_EQ(config.find("return 404;"), std::string::npos);
+}
+
 TEST(RenderTest, ForwardedHeadersOfClientsAreBelievedOnlyFromTrustedProxies) {
   std::string untrusted = RenderNginxConfig(SampleModel(), SampleFiles(), SampleOptions());
   EXPECT_EQ(untrusted.find("$http_x_forwarded"), std::string::npos) << "a client's own X-Forwarded-* never reach a site";
@@ -223,7 +248,8 @@ TEST(CertificateChoiceTest, LikeNginxProxy) {
   EXPECT_EQ(ChooseCertificate(host("example.org"), files), "example.org");
   EXPECT_EQ(ChooseCertificate(host("x.test", "custom"), files), "custom");
   EXPECT_EQ(ChooseCertificate(host("x.test", "missing"), files), "");               // CERT_NAME asked, not there
-  EXPECT_EQ(ChooseCertificate(host("*.example.org"), files), "default");
+  EXPECT_EQ(ChooseCertificate(host("*.example.org"), files), "example.org");  // a wildcard host: its domain's
+  EXPECT_EQ(ChooseCertificate(host("*.other.test"), files), "default");
   files.certs.erase("default");
   EXPECT_EQ(ChooseCertificate(host("other.test"), files), "");
   EXPECT_EQ(ChooseCertificate(host("org"), ProxyFiles{}), "");

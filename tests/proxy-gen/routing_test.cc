@@ -114,6 +114,27 @@ TEST(RoutingTest, HealthDecidesTraffic) {
   EXPECT_TRUE(waited[3].ready);
 }
 
+TEST(RoutingTest, AcmeChallengesFromTheProxyUnlessAContainerOrTheProxySaysNo) {
+  auto yes = Backend("a", {{"VIRTUAL_HOST", "x.test"}});
+  auto no = Backend("b", {{"VIRTUAL_HOST", "y.test"}, {"ACME_HTTP_CHALLENGE_LOCATION", "false"}}, "172.20.0.3");
+  auto bad = Backend("c", {{"VIRTUAL_HOST", "z.test"}, {"ACME_HTTP_CHALLENGE_LOCATION", "legacy;"}}, "172.20.0.4");
+  auto model = BuildRoutingModel({yes, no, bad}, Options());
+  EXPECT_TRUE(model.hosts.at("x.test").acme_challenge);
+  EXPECT_FALSE(model.hosts.at("y.test").acme_challenge);
+  ASSERT_EQ(model.rejections.size(), 1u);
+  EXPECT_EQ(model.rejections[0].setting, "ACME_HTTP_CHALLENGE_LOCATION");
+  EXPECT_EQ(model.rejections[0].reason, "\"legacy;\": expected true or false");
+  RoutingOptions off = Options();
+  off.acme_challenge = false;
+  EXPECT_FALSE(BuildRoutingModel({yes}, off).hosts.at("x.test").acme_challenge);
+  // Two containers of one host that disagree: the first by name decides, the other is listed.
+  auto other = Backend("d", {{"VIRTUAL_HOST", "x.test"}, {"ACME_HTTP_CHALLENGE_LOCATION", "false"}}, "172.20.0.5");
+  auto both = BuildRoutingModel({yes, other}, Options());
+  EXPECT_TRUE(both.hosts.at("x.test").acme_challenge);
+  ASSERT_EQ(both.conflicts.size(), 1u);
+  EXPECT_NE(both.conflicts[0].find("ACME_HTTP_CHALLENGE_LOCATION \"false\" of d ignored"), std::string::npos) << both.conflicts[0];
+}
+
 TEST(RoutingTest, AddressFromTheFirstSharedNetworkByName) {
   auto container = Backend("a", {{"VIRTUAL_HOST", "x.test"}});
   container.networks = {{"a_private", "10.0.0.2", ""}, {"ingress", "10.255.0.2", ""}, {"proxy", "172.20.0.7", ""},

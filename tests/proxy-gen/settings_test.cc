@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 namespace webvps::proxy_gen {
 namespace {
 
@@ -29,6 +31,26 @@ TEST(ProxyGenSettingsTest, DefaultsFollowNginxProxy) {
   EXPECT_FALSE(settings->require_healthy);
   EXPECT_TRUE(settings->trusted_proxies.empty());
   EXPECT_EQ(settings->http_port, 80);
+}
+
+TEST(ProxyGenSettingsTest, NginxProxysSocketPathIsFoundWithoutDockerHost) {
+  auto only = [](std::set<std::string> present) {
+    return [present](const std::string& path) { return present.contains(path); };
+  };
+  EXPECT_EQ(DefaultDockerHost({}, only({"/var/run/docker.sock", "/tmp/docker.sock"})), "unix:///var/run/docker.sock");
+  EXPECT_EQ(DefaultDockerHost({}, only({"/tmp/docker.sock"})), "unix:///tmp/docker.sock");
+  EXPECT_EQ(DefaultDockerHost({}, only({})), "");
+  EXPECT_EQ(DefaultDockerHost({.docker_host = "unix:///run/relay.sock"}, only({"/tmp/docker.sock"})), "");
+}
+
+TEST(ProxyGenSettingsTest, NginxProxysTrustAndAcmeVariables) {
+  auto trusting = Read("", {.trust_downstream_proxy = "true"});
+  ASSERT_TRUE(trusting.ok()) << trusting.error().message();
+  EXPECT_EQ(trusting->trusted_proxies, (std::vector<std::string>{"0.0.0.0/0", "::/0"}));
+  EXPECT_TRUE(Read("", {.trust_downstream_proxy = "false"})->trusted_proxies.empty());
+  EXPECT_TRUE(Read("")->acme_challenge);
+  EXPECT_FALSE(Read("", {.acme_http_challenge_location = "false"})->acme_challenge);
+  EXPECT_FALSE(Read("proxy:\n  acme_challenge: false\n")->acme_challenge);
 }
 
 TEST(ProxyGenSettingsTest, TrustedProxiesAreSubnetsOnly) {
