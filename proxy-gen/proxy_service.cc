@@ -134,13 +134,14 @@ Status ProxyService::Start() {
     first_config_timer_.expires_after(kFirstConfigWait);
     first_config_timer_.async_wait([this](boost::system::error_code error) {
       if (error || nginx_started_ || stopping_) return;
+      // Docker answered, but nginx refused every config (the errors above say why).
+      std::string why = (ever_connected_ ? "no config passed nginx -t within " : "Docker has not answered within ") +
+                        std::to_string(std::chrono::duration_cast<std::chrono::seconds>(kFirstConfigWait).count()) + " s";
       if (!fs::exists(settings_.nginx_config)) {
-        spdlog::warn("Docker has not answered within {} s: nginx starts with the catch-all only (503 for every host)",
-                     std::chrono::duration_cast<std::chrono::seconds>(kFirstConfigWait).count());
+        spdlog::warn("{}: nginx starts with the catch-all only (503 for every host)", why);
         ApplyNow();
       } else {
-        spdlog::warn("Docker has not answered within {} s: nginx starts with the config on disk",
-                     std::chrono::duration_cast<std::chrono::seconds>(kFirstConfigWait).count());
+        spdlog::warn("{}: nginx starts with the config on disk", why);
       }
       StartNginx();
     });

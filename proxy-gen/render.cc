@@ -195,12 +195,15 @@ std::string RenderNginxConfig(const RoutingModel& model, const ProxyFiles& files
          "gzip_types text/plain text/css text/xml text/javascript application/javascript application/json "
          "application/xml application/rss+xml application/atom+xml image/svg+xml;\n\n";
   const bool default_host_known = !options.default_host.empty() && model.hosts.contains(options.default_host);
+  // The catch-alls are the first servers of this file, so nginx's default for their ports, but
+  // without `default_server`: an admin's own file in conf.d that claims it (as nginx-proxy
+  // allows) is not a "duplicate default server" that would make nginx refuse every config.
   if (!default_host_known) {
-    out << "# Unknown hosts: 503.\nserver {\n" << Listen(options, options.http_port, " default_server")
+    out << "# Unknown hosts: 503.\nserver {\n" << Listen(options, options.http_port, "")
         << "    server_name _;\n    return 503;\n}\n\n";
   }
   // Unknown hosts over HTTPS: no certificate at all, so no site's certificate leaks.
-  out << "server {\n" << Listen(options, options.https_port, " ssl default_server")
+  out << "server {\n" << Listen(options, options.https_port, " ssl")
       << "    server_name _;\n    ssl_reject_handshake on;\n}\n\n";
 
   for (const auto& [name, host] : model.hosts) {

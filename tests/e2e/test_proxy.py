@@ -439,6 +439,18 @@ def test_the_socket_where_nginx_proxys_examples_mount_it_is_found(stack):
     assert "following Docker at /tmp/docker.sock" in stack.logs(proxy)
 
 
+def test_an_admin_conf_d_file_with_its_own_default_server_freezes_nothing(stack):
+    """nginx-proxy users put their own default server in conf.d: every site is still served."""
+    admin = stack.tmp / "admin.conf"
+    admin.write_text("server {\n    listen 80 default_server;\n    server_name _;\n    return 418;\n}\n")
+    proxy = stack.proxy("-v", f"{admin}:/etc/nginx/conf.d/admin.conf:ro")
+    ip = ip_of(proxy, stack.network)
+    stack.backend("served", "served.test")
+    assert wait_until(lambda: status_of(ip, "served.test") == 200, what="the site beside the admin's default server")
+    assert status_of(ip, "nobody.test") == 418, "the admin's default server answers unknown hosts"
+    assert "refused" not in stack.logs(proxy)
+
+
 class SocketRelay:
     """A Unix socket relay to the Docker daemon that the test can cut and restore."""
 

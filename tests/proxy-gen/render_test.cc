@@ -119,6 +119,8 @@ TEST(RenderTest, EmptyModelIsOnlyTheCatchAll) {
   EXPECT_NE(config.find("return 503;"), std::string::npos);
   EXPECT_NE(config.find("ssl_reject_handshake on;"), std::string::npos);
   EXPECT_EQ(config.find("\nupstream "), std::string::npos);
+  // An admin's conf.d file may claim default_server: proxy-gen's catch-alls never do.
+  EXPECT_EQ(config.find("default_server"), std::string::npos);
 }
 
 size_t Count(const std::string& text, const std::string& what) {
@@ -210,7 +212,7 @@ TEST(RenderTest, DefaultHostTakesOverTheCatchAllOnHttp) {
 TEST(RenderTest, Ipv6ListensWhenAskedTo) {
   RenderOptions options;
   options.ipv6 = true;
-  EXPECT_NE(RenderNginxConfig(RoutingModel{}, ProxyFiles{}, options).find("listen [::]:80 default_server;"), std::string::npos);
+  EXPECT_NE(RenderNginxConfig(RoutingModel{}, ProxyFiles{}, options).find("listen [::]:80;"), std::string::npos);
 }
 
 TEST(ScanProxyFilesTest, KeepsOnlyUsableAndWellFormedNames) {
