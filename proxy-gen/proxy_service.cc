@@ -62,7 +62,11 @@ nlohmann::json ModelJson(const RoutingModel& model) {
   for (const auto& rejection : model.rejections) {
     rejected.push_back({{"container", rejection.container}, {"setting", rejection.setting}, {"reason", rejection.reason}});
   }
-  return {{"hosts", hosts}, {"rejected", rejected}, {"conflicts", model.conflicts}, {"unreachable", model.unreachable}};
+  return {{"hosts", hosts},
+          {"rejected", rejected},
+          {"conflicts", model.conflicts},
+          {"unreachable", model.unreachable},
+          {"unsupported", model.unsupported}};
 }
 
 }  // namespace
@@ -492,6 +496,14 @@ void ProxyService::Report(const ApplyOutcome& outcome, SteadyClock::duration too
     }
   }
   reported_unreachable_ = std::move(unreachable);
+  std::set<std::string> unsupported(outcome.model->unsupported.begin(), outcome.model->unsupported.end());
+  for (const auto& what : unsupported) {
+    if (!reported_unsupported_.contains(what)) {
+      spdlog::warn("container {}: an nginx-proxy setting webvps does not read; served without it (docs/proxy-gen.md)",
+                   what);
+    }
+  }
+  reported_unsupported_ = std::move(unsupported);
   metrics_.Set("webvps_proxy_rejected_containers", static_cast<double>(rejected_names.size()));
   metrics_.Set("webvps_proxy_vhosts", static_cast<double>(hosts));
   metrics_.Set("webvps_proxy_backends", static_cast<double>(backends));

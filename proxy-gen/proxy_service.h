@@ -100,6 +100,7 @@ class ProxyService {
   std::set<std::string> reported_rejections_;  ///< already logged, so each is logged once
   std::set<std::string> reported_conflicts_;
   std::set<std::string> reported_unreachable_;
+  std::set<std::string> reported_unsupported_;
   std::map<std::string, std::string> nginx_blames_;  ///< "container x" / "file y" -> nginx's error
 
   /// What /vhosts shows, replaced whole after each apply and rendered only when asked for.

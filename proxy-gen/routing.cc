@@ -13,6 +13,13 @@ namespace {
 const std::set<std::string> kSettings = {"VIRTUAL_HOST", "VIRTUAL_PORT", "VIRTUAL_PROTO", "VIRTUAL_PATH", "VIRTUAL_DEST",
                                          "HTTPS_METHOD", "HSTS", "CERT_NAME", "NETWORK_ACCESS",
                                          "ACME_HTTP_CHALLENGE_LOCATION"};
+// nginx-proxy's settings that webvps does not read (yet, or by design): a container that sets
+// one is served without it, and told so (docs/proxy-gen.md, "nginx-proxy compatibility").
+const std::set<std::string> kUnsupportedVariables = {"VIRTUAL_HOST_MULTIPORTS", "ENABLE_HTTP_ON_MISSING_CERT", "SERVER_TOKENS",
+                                                     "NON_GET_REDIRECT"};
+constexpr std::string_view kNginxProxyLabelPrefix = "com.github.nginx-proxy.nginx-proxy.";
+const std::set<std::string> kUnsupportedLabels = {"loadbalance", "keepalive", "ssl_verify_client", "trust-default-cert",
+                                                  "http2.enable", "http3.enable"};
 const std::set<std::string> kProtos = {"http", "https", "uwsgi", "fastcgi", "grpc", "grpcs"};
 const std::set<std::string> kHttpsMethods = {"redirect", "noredirect", "nohttp", "nohttps"};
 
@@ -38,8 +45,12 @@ std::optional<std::string> PortProblem(std::string_view text) {
 }  // namespace
 
 ContainerInfo RoutingView(ContainerInfo container) {
-  std::erase_if(container.env, [](const auto& entry) { return !kSettings.contains(entry.first); });
-  std::erase_if(container.labels, [](const auto& entry) { return !entry.first.starts_with("webvps.proxy."); });
+  std::erase_if(container.env, [](const auto& entry) {
+    return !kSettings.contains(entry.first) && !kUnsupportedVariables.contains(entry.first);
+  });
+  std::erase_if(container.labels, [](const auto& entry) {
+    return !entry.first.starts_with("webvps.proxy.") && !entry.first.starts_with(kNginxProxyLabelPrefix);
+  });
   return container;
 }
 
@@ -155,6 +166,14 @@ std::optional<Request> ReadRequest(const ContainerInfo& container, const Routing
     request.hosts.push_back(entry);
   }
   if (request.hosts.empty()) return reject("VIRTUAL_HOST", "no host name");
+  for (const auto& [name, value] : container.env) {
+    if (kUnsupportedVariables.contains(name)) model.unsupported.push_back(container.name + ": " + name);
+  }
+  for (const auto& [name, value] : container.labels) {
+    if (name.starts_with(kNginxProxyLabelPrefix) && kUnsupportedLabels.contains(name.substr(kNginxProxyLabelPrefix.size()))) {
+      model.unsupported.push_back(container.name + ": label " + name);
+    }
+  }
   std::sort(request.hosts.begin(), request.hosts.end());
   request.hosts.erase(std::unique(request.hosts.begin(), request.hosts.end()), request.hosts.end());
 
@@ -296,6 +315,7 @@ RoutingModel BuildRoutingModel(const std::vector<ContainerInfo>& containers, con
     }
   }
   std::sort(model.unreachable.begin(), model.unreachable.end());
+  std::sort(model.unsupported.begin(), model.unsupported.end());
   std::sort(model.rejections.begin(), model.rejections.end(), [](const Rejection& a, const Rejection& b) {
     return std::tie(a.container, a.setting, a.reason) < std::tie(b.container, b.setting, b.reason);
   });

@@ -76,6 +76,9 @@ struct RoutingModel {
   /// Containers that ask to be proxied but share no network with the proxy: another proxy's, or
   /// not connected yet. Not a bad value, so not a rejection; sorted.
   std::vector<std::string> unreachable;
+  /// "container: SETTING" (or ": label NAME"): nginx-proxy settings a container sets that webvps
+  /// does not read; the container is served without them. Sorted.
+  std::vector<std::string> unsupported;
   bool operator==(const RoutingModel&) const = default;
 };
 

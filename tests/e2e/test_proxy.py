@@ -451,6 +451,21 @@ def test_an_admin_conf_d_file_with_its_own_default_server_freezes_nothing(stack)
     assert "refused" not in stack.logs(proxy)
 
 
+def test_an_nginx_proxy_setting_webvps_does_not_read_is_named_in_the_log(stack):
+    proxy = stack.proxy()
+    ip = ip_of(proxy, stack.network)
+    stack.backend("multi", "multi.test", "--label", "com.github.nginx-proxy.nginx-proxy.loadbalance=hash $remote_addr;",
+                  env=("VIRTUAL_HOST_MULTIPORTS=multi.test: {}",))
+    assert wait_until(lambda: status_of(ip, "multi.test") == 200, what="the site, served without the setting")
+    logs = stack.logs(proxy)
+    name = f"webvps-test-multi-{stack.tag}"
+    assert f"container {name}: VIRTUAL_HOST_MULTIPORTS: an nginx-proxy setting webvps does not read" in logs
+    assert f"container {name}: label com.github.nginx-proxy.nginx-proxy.loadbalance: an nginx-proxy setting" in logs
+    assert "hash $remote_addr" not in docker("exec", proxy, "cat", "/etc/nginx/conf.d/default.conf").stdout
+    assert json.loads(status_json(ip, "/vhosts")[1])["unsupported"] == [
+        f"{name}: VIRTUAL_HOST_MULTIPORTS", f"{name}: label com.github.nginx-proxy.nginx-proxy.loadbalance"]
+
+
 class SocketRelay:
     """A Unix socket relay to the Docker daemon that the test can cut and restore."""
 

@@ -135,6 +135,21 @@ TEST(RoutingTest, AcmeChallengesFromTheProxyUnlessAContainerOrTheProxySaysNo) {
   EXPECT_NE(both.conflicts[0].find("ACME_HTTP_CHALLENGE_LOCATION \"false\" of d ignored"), std::string::npos) << both.conflicts[0];
 }
 
+TEST(RoutingTest, NginxProxySettingsWebvpsDoesNotReadAreNamedNotSilentlyDropped) {
+  auto container = Backend("multi", {{"VIRTUAL_HOST", "x.test"}, {"VIRTUAL_HOST_MULTIPORTS", "x.test: {}"}, {"PATH", "/bin"}});
+  container.labels = {{"com.github.nginx-proxy.nginx-proxy.loadbalance", "hash $remote_addr;"},
+                      {"com.github.nginx-proxy.nginx-proxy.other", "x"}, {"org.example", "y"}};
+  ContainerInfo view = RoutingView(container);
+  EXPECT_FALSE(view.env.contains("PATH"));
+  EXPECT_FALSE(view.labels.contains("org.example"));
+  auto model = BuildRoutingModel({view}, Options());
+  ASSERT_TRUE(model.hosts.contains("x.test")) << "still served";
+  EXPECT_EQ(model.unsupported, (std::vector<std::string>{"multi: VIRTUAL_HOST_MULTIPORTS",
+                                                         "multi: label com.github.nginx-proxy.nginx-proxy.loadbalance"}));
+  // Its value never reaches the config.
+  EXPECT_TRUE(model.rejections.empty());
+}
+
 TEST(RoutingTest, AddressFromTheFirstSharedNetworkByName) {
   auto container = Backend("a", {{"VIRTUAL_HOST", "x.test"}});
   container.networks = {{"a_private", "10.0.0.2", ""}, {"ingress", "10.255.0.2", ""}, {"proxy", "172.20.0.7", ""},
