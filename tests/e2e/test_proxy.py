@@ -377,16 +377,18 @@ while ($client = stream_socket_accept($server, -1)) {
 def test_forwarded_headers_a_client_sends_never_reach_a_site(stack):
     proxy = stack.proxy()
     ip = ip_of(proxy, stack.network)
-    stack.backend("told", "told.test", body="proto=$http_x_forwarded_proto for=$http_x_forwarded_for port=$http_x_forwarded_port")
+    stack.backend("told", "told.test", body="proto=$http_x_forwarded_proto for=$http_x_forwarded_for port=$http_x_forwarded_port "
+                  "host=$http_x_forwarded_host ssl=$http_x_forwarded_ssl")
     assert wait_until(lambda: status_of(ip, "told.test") == 200, what="the site")
     with socket.create_connection((ip, 80), timeout=3) as sock:
         sock.sendall(b"GET / HTTP/1.1\r\nHost: told.test\r\nX-Forwarded-Proto: https\r\n"
-                     b"X-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Port: 443\r\nConnection: close\r\n\r\n")
+                     b"X-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Port: 443\r\nX-Forwarded-Host: admin.test\r\n"
+                     b"X-Forwarded-Ssl: on\r\nConnection: close\r\n\r\n")
         data = b""
         while chunk := sock.recv(65536):
             data += chunk
     client = subprocess.run(["ip", "-o", "route", "get", ip], capture_output=True, text=True).stdout.split(" src ")[1].split()[0]
-    assert data.decode().endswith(f"proto=http for={client} port=80\n"), data.decode()
+    assert data.decode().endswith(f"proto=http for={client} port=80 host=told.test ssl=off\n"), data.decode()
 
 
 def test_acme_challenges_are_answered_by_the_proxy_for_hosts_without_a_certificate(stack):

@@ -188,6 +188,13 @@ TEST(RenderTest, ForwardedHeadersOfClientsAreBelievedOnlyFromTrustedProxies) {
             std::string::npos);
   EXPECT_NE(trusted.find("\"~^1:(?<webvps_forwarded_proto>https?)$\" $webvps_forwarded_proto;"), std::string::npos);
   EXPECT_NE(trusted.find("    default $remote_addr;\n    1 $proxy_add_x_forwarded_for;"), std::string::npos);
+  EXPECT_NE(trusted.find("map \"$webvps_trusted_proxy:$http_x_forwarded_host\" $proxy_x_forwarded_host {"), std::string::npos);
+  for (const auto* config : {&untrusted, &trusted}) {
+    EXPECT_NE(config->find("proxy_set_header X-Forwarded-Host $proxy_x_forwarded_host;"), std::string::npos);
+    EXPECT_NE(config->find("proxy_set_header X-Forwarded-Ssl $proxy_x_forwarded_ssl;"), std::string::npos);
+    EXPECT_NE(config->find("map $proxy_x_forwarded_proto $proxy_x_forwarded_ssl {\n    default off;\n    https on;\n}"),
+              std::string::npos);
+  }
   auto problem = testing::RenderedShapeProblem(trusted, HostsOf(model));
   EXPECT_FALSE(problem) << *problem;
 }
