@@ -27,6 +27,11 @@ stack_compose() { compose -f "$WEBVPS_REPO/compose/docker-compose.yml" -p "$WEBV
 # The running container of a shared service ("sshd"), or nothing.
 service_container() { stack_compose ps -q "$1" 2>/dev/null | head -n 1; }
 
+# The full ids of a site's running web containers (two during a restart or upgrade), or nothing.
+site_web_containers() {
+  docker ps -q --no-trunc --filter "label=com.docker.compose.project=$WEBVPS_SITE_PREFIX$1" --filter label=com.docker.compose.service=web
+}
+
 # The admin tool (admin/, in webvps/admin): the one reader and writer of the site registry, the
 # record of site ids and the sites' directories. It runs with the data root at /data, on no
 # network, with only the capabilities it needs to own and hand out files.

@@ -19,6 +19,10 @@ usage() { die "usage: scripts/site.sh add NAME --host HOST [--alias A,B] [--emai
 
 site_env() { echo "$SITES_DIR/$1/site.env"; }
 
+require_proxy_network() {
+  docker network inspect "$WEBVPS_PROXY_NETWORK" >/dev/null 2>&1 || die "network $WEBVPS_PROXY_NETWORK is missing: start the shared stack first (scripts/stack.sh up)"
+}
+
 site_compose() {
   local name=$1
   shift
@@ -53,7 +57,7 @@ cmd_add() {
 cmd_start() {
   local name=${1:-}
   valid_site_name "$name" || usage
-  docker network inspect "$WEBVPS_PROXY_NETWORK" >/dev/null 2>&1 || die "network $WEBVPS_PROXY_NETWORK is missing: start the shared stack first (scripts/stack.sh up)"
+  require_proxy_network
   # Directories and site.env in line with the registry first (after an upgrade, a restore).
   admin site prepare "$name"
   site_compose "$name" up -d
@@ -74,10 +78,10 @@ proxy_routes() {
 cmd_roll() {
   local name=${1:-} verb=$2
   valid_site_name "$name" || usage
-  docker network inspect "$WEBVPS_PROXY_NETWORK" >/dev/null 2>&1 || die "network $WEBVPS_PROXY_NETWORK is missing: start the shared stack first (scripts/stack.sh up)"
+  require_proxy_network
   admin site prepare "$name"
   local old
-  old=$(docker ps -q --filter "label=com.docker.compose.project=$WEBVPS_SITE_PREFIX$name" --filter label=com.docker.compose.service=web)
+  old=$(site_web_containers "$name")
   if [ -z "$old" ] || [ "$(wc -w <<<"$old")" != 1 ]; then
     [ -z "$old" ] || say "site $name has $(wc -w <<<"$old") web containers: started again as compose sees it"
     site_compose "$name" up -d
@@ -87,8 +91,8 @@ cmd_roll() {
   # The database (lamp) is not doubled: compose recreates it only if its image or settings changed.
   site_compose "$name" up -d --no-recreate --no-deps --scale web=2 web 2>&1 | grep -v -e '^Creating' -e '^Starting' -e 'is up-to-date' >&2 || true
   local new="" id
-  for id in $(docker ps -q --no-trunc --filter "label=com.docker.compose.project=$WEBVPS_SITE_PREFIX$name" --filter label=com.docker.compose.service=web); do
-    [[ $id == "$old"* ]] || new=$id
+  for id in $(site_web_containers "$name"); do
+    [ "$id" = "$old" ] || new=$id
   done
   [ -n "$new" ] || die "site $name: the new web container did not start; the old one serves on"
   local address="" routed=0

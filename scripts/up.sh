@@ -12,7 +12,7 @@ scripts/stack.sh up
 # running site whose image was rebuilt is upgraded beside itself, without a failed request.
 start_or_upgrade() {
   local web
-  web=$(docker ps -q --filter "label=com.docker.compose.project=$WEBVPS_SITE_PREFIX$1" --filter label=com.docker.compose.service=web | head -n 1)
+  web=$(site_web_containers "$1" | head -n 1)
   if [ -n "$web" ] && [ "$(docker inspect -f '{{.Image}}' "$web")" != "$(docker image inspect -f '{{.Id}}' "$(docker inspect -f '{{.Config.Image}}' "$web")" 2>/dev/null)" ]; then
     scripts/site.sh upgrade "$1"
   else

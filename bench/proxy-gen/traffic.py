@@ -31,6 +31,8 @@ import threading
 import time
 import uuid
 
+from bench import docker, percentile  # bench.py beside this file
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 STARTS = int(os.environ.get("STARTS", "6"))
@@ -40,13 +42,6 @@ PAGE = "<!DOCTYPE html><html><body>" + "static page " * 80 + "</body></html>\n" 
 # Traefik v3.7 on this machine (issue 16): start->first 200 with the image's HEALTHCHECK, first 200
 # after healthy, req/s through it and straight to the backend.
 TRAEFIK = {"start_with_healthcheck_ms": 30500, "after_ready_ms": 74, "through_rps": 2400, "direct_rps": 10800}
-
-
-def docker(*args, check=True):
-    result = subprocess.run(["docker", *args], capture_output=True, text=True)
-    if check and result.returncode != 0:
-        sys.exit(f"docker {' '.join(args)}: {result.stderr.strip()}")
-    return result
 
 
 def status(ip, host, port=80, timeout=2):
@@ -60,11 +55,6 @@ def status(ip, host, port=80, timeout=2):
 
 def ip_of(container, network):
     return json.loads(docker("inspect", "--format", "{{json .NetworkSettings.Networks}}", container).stdout)[network]["IPAddress"]
-
-
-def percentile(values, fraction):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
 def wait_for(predicate, timeout, what):
