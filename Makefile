@@ -1,5 +1,5 @@
 # A thin layer over CMake, the scripts and compose. `make up` and `make test` do everything.
-.PHONY: up down test build images bench fuzz format deps clean
+.PHONY: up down test build images compose-v2 bench fuzz format deps clean
 
 JOBS ?= $(shell nproc)
 
@@ -21,6 +21,10 @@ build: deps
 
 images: deps
 	@scripts/build-images.sh
+
+# Compose v2 as a Docker CLI plugin, built from the Go module proxy (once per machine).
+compose-v2:
+	@scripts/install-compose-v2.sh
 
 bench: deps
 	@scripts/install-deps.sh --bench

@@ -17,15 +17,61 @@ REGISTRY=$SITES_DIR/webvps.yaml
 die() { echo "$(basename "$0"): $*" >&2; exit 1; }
 say() { echo "$(basename "$0"): $*"; }
 
-# docker compose v2 when installed, else Debian's docker-compose 1.29.
-compose() {
-  if docker compose version >/dev/null 2>&1; then docker compose "$@"; else docker-compose "$@"; fi
+# Which Compose runs the stack and the sites: WEBVPS_COMPOSE=v2 (`docker compose`, the CLI
+# plugin), v1 (Debian's docker-compose 1.29) or auto (the default: v2 when installed, else 1.29).
+# Both run the same compose files and take over each other's containers (docs/operations.md).
+compose_command() {
+  case "${WEBVPS_COMPOSE:-auto}" in
+    v2) docker compose version >/dev/null 2>&1 || die "WEBVPS_COMPOSE=v2, but \`docker compose\` is not installed (scripts/install-compose-v2.sh builds it)"
+        echo "docker compose" ;;
+    v1) command -v docker-compose >/dev/null || die "WEBVPS_COMPOSE=v1, but docker-compose is not installed (apt-get install docker-compose)"
+        echo docker-compose ;;
+    auto) if docker compose version >/dev/null 2>&1; then echo "docker compose"
+          elif command -v docker-compose >/dev/null; then echo docker-compose
+          else die "neither \`docker compose\` (v2) nor docker-compose (1.29) is installed"; fi ;;
+    *) die "WEBVPS_COMPOSE: '$WEBVPS_COMPOSE' is none of v2, v1, auto" ;;
+  esac
 }
+WEBVPS_COMPOSE_COMMAND=
+compose() {
+  [ -n "$WEBVPS_COMPOSE_COMMAND" ] || WEBVPS_COMPOSE_COMMAND=$(compose_command) || exit 1
+  $WEBVPS_COMPOSE_COMMAND "$@"
+}
+# The major version of the Compose in use (1 or 2), as its containers' com.docker.compose.version
+# label starts.
+compose_major() {
+  [ -n "$WEBVPS_COMPOSE_COMMAND" ] || WEBVPS_COMPOSE_COMMAND=$(compose_command) || exit 1
+  if [ "$WEBVPS_COMPOSE_COMMAND" = docker-compose ]; then echo 1; else echo 2; fi
+}
+
+# Compose v2's grammar of project names (1.29 lower-cases silently what v2 refuses): checked
+# before either version sees them, so a host can move between them.
+valid_project_name() { [[ $1 =~ ^[a-z0-9][a-z0-9_-]*$ ]]; }
+valid_project_name "$WEBVPS_PROJECT" ||
+  die "WEBVPS_PROJECT: '$WEBVPS_PROJECT' is not a compose project name: lower-case letters, digits, '-' and '_', starting with a letter or digit"
+[ -z "$WEBVPS_SITE_PREFIX" ] || valid_project_name "${WEBVPS_SITE_PREFIX}a" ||
+  die "WEBVPS_SITE_PREFIX: '$WEBVPS_SITE_PREFIX' cannot start a compose project name: lower-case letters, digits, '-' and '_', starting with a letter or digit"
+case "${WEBVPS_COMPOSE:-auto}" in v1 | v2 | auto) ;; *) die "WEBVPS_COMPOSE: '$WEBVPS_COMPOSE' is none of v2, v1, auto" ;; esac
+[[ $WEBVPS_PROXY_NETWORK =~ ^[a-zA-Z0-9][a-zA-Z0-9_.-]*$ ]] ||
+  die "WEBVPS_PROXY_NETWORK: '$WEBVPS_PROXY_NETWORK' is not a Docker network name"
 
 stack_compose() { compose -f "$WEBVPS_REPO/compose/docker-compose.yml" -p "$WEBVPS_PROJECT" "$@"; }
 
-# The running container of a shared service ("sshd"), or nothing.
-service_container() { stack_compose ps -q "$1" 2>/dev/null | head -n 1; }
+# The running container of a shared service ("sshd"), or nothing: found by the labels both
+# Compose versions set, never by its name (webvps_sshd_1 under 1.29, webvps-sshd-1 under v2).
+service_container() {
+  docker ps -q --filter "label=com.docker.compose.project=$WEBVPS_PROJECT" --filter "label=com.docker.compose.service=$1" | head -n 1
+}
+
+# The proxy network, which every site joins: made here, not by compose, and declared external in
+# both compose files, so that 1.29 and v2 share it (each checks the labels of the networks it makes
+# itself, and they label differently). One made by 1.29's compose before is taken as it is.
+ensure_proxy_network() {
+  docker network inspect "$WEBVPS_PROXY_NETWORK" >/dev/null 2>&1 && return 0
+  docker network create --label org.webvps.project="$WEBVPS_PROJECT" --label org.webvps.network=proxy \
+    "$WEBVPS_PROXY_NETWORK" >/dev/null || die "cannot create the network $WEBVPS_PROXY_NETWORK"
+  say "network $WEBVPS_PROXY_NETWORK created"
+}
 
 # The full ids of a site's running web containers (two during a restart or upgrade), or nothing.
 site_web_containers() {

@@ -7,6 +7,8 @@
 #                                               (upgrade: with the image and settings of now) starts
 #                                               beside the old one, which stops once the proxy routes it
 #   scripts/site.sh set NAME --ssh sftp|shell|none   its SSH access (a shell taken away ends its sessions)
+#   scripts/site.sh passwd NAME                 a new SFTP/SSH password for the site, printed once
+#   scripts/site.sh dump NAME > FILE            a lamp site's database, dumped while it runs
 #   scripts/site.sh list
 # The registry, the site ids and the sites' directories belong to the admin tool (webvps/admin,
 # run by lib.sh's `admin`): this script never parses YAML or touches a site's files itself; it
@@ -15,7 +17,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-usage() { die "usage: scripts/site.sh add NAME --host HOST [--alias A,B] [--email ADDR] [--ssh sftp|shell|none] [--lamp] [--no-start] | remove NAME [--purge] | start NAME | stop NAME | restart NAME | upgrade NAME | set NAME --ssh ACCESS | list"; }
+usage() { die "usage: scripts/site.sh add NAME --host HOST [--alias A,B] [--email ADDR] [--ssh sftp|shell|none] [--lamp] [--no-start] | remove NAME [--purge] | start NAME | stop NAME | restart NAME | upgrade NAME | set NAME --ssh ACCESS | passwd NAME | dump NAME | list"; }
 
 site_env() { echo "$SITES_DIR/$1/site.env"; }
 
@@ -89,7 +91,8 @@ cmd_roll() {
     return
   fi
   # The database (lamp) is not doubled: compose recreates it only if its image or settings changed.
-  site_compose "$name" up -d --no-recreate --no-deps --scale web=2 web 2>&1 | grep -v -e '^Creating' -e '^Starting' -e 'is up-to-date' >&2 || true
+  site_compose "$name" up -d --no-recreate --no-deps --scale web=2 web 2>&1 |
+    grep -v -E -e '^(Creating|Starting)|is up-to-date' -e '^ *(\[\+\]|Container .* (Creat|Start|Running|Recreat|Waiting|Healthy))' >&2 || true
   local new="" id
   for id in $(site_web_containers "$name"); do
     [ "$id" = "$old" ] || new=$id
@@ -134,6 +137,32 @@ cmd_remove() {
   admin site remove "$name" "${purge[@]}"
 }
 
+# The password is made by sshd-chroot in the running sshd container (only its hash reaches the
+# registry), whichever Compose version named that container. A site just added is there within
+# a second.
+cmd_passwd() {
+  local name=${1:-} sshd
+  valid_site_name "$name" || usage
+  sshd=$(service_container sshd)
+  [ -n "$sshd" ] || die "the sshd container is not running: start the shared stack first (scripts/stack.sh up)"
+  for _ in $(seq 1 50); do
+    docker exec "$sshd" sshd-chroot list 2>/dev/null | grep -qE "^$name " && break
+    sleep 0.2
+  done
+  docker exec "$sshd" sshd-chroot passwd "$name"
+}
+
+# mariadb-dump --single-transaction (a consistent snapshot without stopping the site) as the
+# database's root, who logs in through the container's own socket only.
+cmd_dump() {
+  local name=${1:-} db
+  valid_site_name "$name" || usage
+  db=$(docker ps -q --filter "label=com.docker.compose.project=$WEBVPS_SITE_PREFIX$name" --filter label=com.docker.compose.service=db | head -n 1)
+  [ -n "$db" ] || die "site $name has no running database (is it a lamp site, and started?)"
+  [ -t 1 ] && die "the dump goes to standard output: redirect it to a file (scripts/site.sh dump $name > $name.sql)"
+  docker exec "$db" mariadb-dump --single-transaction --routines --events --all-databases
+}
+
 cmd_list() {
   [ -f "$REGISTRY" ] || die "no registry at $REGISTRY"
   local line name state
@@ -156,6 +185,8 @@ case "${1:-}" in
   restart) cmd_roll "${2:-}" restart ;;
   upgrade) cmd_roll "${2:-}" upgrade ;;
   set) [ $# -eq 4 ] && [ "$3" = --ssh ] && valid_site_name "$2" || usage; admin site set "$2" --ssh "$4" ;;
+  passwd) [ $# -eq 2 ] || usage; cmd_passwd "$2" ;;
+  dump) [ $# -eq 2 ] || usage; cmd_dump "$2" ;;
   list) cmd_list ;;
   *) usage ;;
 esac

@@ -6,14 +6,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
+began=$SECONDS
 
 scripts/stack.sh up
 # Every site made before starts again (they also restart by themselves after a reboot); a
-# running site whose image was rebuilt is upgraded beside itself, without a failed request.
+# running site whose image was rebuilt, or that the other Compose version made (which this one
+# would recreate: each hashes the settings its own way), is upgraded beside itself, without a
+# failed request.
+major=$(compose_major)
 start_or_upgrade() {
   local web
   web=$(site_web_containers "$1" | head -n 1)
-  if [ -n "$web" ] && [ "$(docker inspect -f '{{.Image}}' "$web")" != "$(docker image inspect -f '{{.Id}}' "$(docker inspect -f '{{.Config.Image}}' "$web")" 2>/dev/null)" ]; then
+  if [ -n "$web" ] && { [ "$(docker inspect -f '{{.Image}}' "$web")" != "$(docker image inspect -f '{{.Id}}' "$(docker inspect -f '{{.Config.Image}}' "$web")" 2>/dev/null)" ] ||
+                        [ "$(docker inspect -f '{{index .Config.Labels "com.docker.compose.version"}}' "$web" | cut -d. -f1)" != "$major" ]; }; then
     scripts/site.sh upgrade "$1"
   else
     scripts/site.sh start "$1"
@@ -27,16 +32,10 @@ if [ "${WEBVPS_DEMO:-1}" = 0 ]; then exit 0; fi
 
 if grep -qx demo <<<"$sites"; then
   start_or_upgrade demo
-  password_note="(its password was printed when the demo was made; a new one: docker exec $(docker inspect -f '{{.Name}}' "$(service_container sshd)" | tr -d /) sshd-chroot passwd demo)"
+  password_note="(its password was printed when the demo was made; a new one: scripts/site.sh passwd demo)"
 else
   scripts/site.sh add demo --host demo.localhost --email webmaster@demo.localhost --ssh shell
-  # sshd-chroot sees the new site within a moment; the password is generated there, shown once.
-  sshd=$(service_container sshd)
-  for _ in $(seq 1 50); do
-    docker exec "$sshd" sshd-chroot list 2>/dev/null | grep -qE '^demo ' && break
-    sleep 0.2
-  done
-  password=$(docker exec "$sshd" sshd-chroot passwd demo | sed -n 's/^New password for demo: //p')
+  password=$(scripts/site.sh passwd demo | sed -n 's/^New password for demo: //p')
   password_note="password: $password   (shown only now: webvps.yaml keeps its hash only)"
 fi
 
@@ -50,10 +49,9 @@ for _ in $(seq 1 120); do
 done
 [ "$code" = 200 ] || die "the demo site does not answer through the proxy (last status: $code); see scripts/stack.sh logs proxy"
 
-mailer=$(docker inspect -f '{{.Name}}' "$(service_container mailer)" | tr -d /)
 cat <<EOT
 
-webvps is up, with its data in $WEBVPS_ROOT.
+webvps is up (in $(( SECONDS - began )) s), with its data in $WEBVPS_ROOT.
 
   Demo site   $url   (demo.localhost resolves to this machine in most browsers;
               elsewhere: curl --resolve demo.localhost:$port:127.0.0.1 $url)
@@ -61,7 +59,7 @@ webvps is up, with its data in $WEBVPS_ROOT.
   SFTP/SSH    sftp -P $WEBVPS_SSH_PORT demo@localhost
               $password_note
   Mail        the demo's mail() lands in the mailer's outbox: $WEBVPS_ROOT/mailer/outbox/new
-              (a relay: MAILER_SMTP, see docs/mailer.md); paused sites: docker exec $mailer mailer status
+              (a relay: MAILER_SMTP, see docs/mailer.md); queues and paused sites: scripts/mail.sh status
   More sites  scripts/site.sh add NAME --host HOST   (docs/sites.md)
   Stop        make down   (data kept)
 EOT

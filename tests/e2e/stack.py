@@ -7,6 +7,8 @@ import pathlib
 import re
 import socket
 import subprocess
+import threading
+import time
 import uuid
 
 from conftest import askpass_environment, docker, wait_until
@@ -75,10 +77,8 @@ class Stack:
             return None
 
     def new_password(self, site):
-        sshd = self.container("sshd")
-        wait_until(lambda: re.search(rf"^{site}\s", docker("exec", sshd, "sshd-chroot", "list").stdout, re.M),
-                   timeout=60, what=f"{site}'s login")
-        out = docker("exec", sshd, "sshd-chroot", "passwd", site).stdout
+        """A new password as the admin makes it (scripts/site.sh passwd, which waits for the login)."""
+        out = self.script("site.sh", "passwd", site).stdout
         self.passwords[site] = re.search(rf"New password for {site}: (\S+)", out).group(1)
         return self.passwords[site]
 
@@ -129,3 +129,32 @@ class Stack:
             docker("volume", "rm", "-f", volume, check=False)
         docker("network", "rm", f"{self.project}-proxy", check=False)
         self.sink.stop()
+
+
+class LoopingClient:
+    """Requests a host through the proxy again and again (as a monitor or a busy visitor would)."""
+
+    def __init__(self, stack, host):
+        self.stack, self.host = stack, host
+        self.answers, self.done = [], threading.Event()
+        self.thread = threading.Thread(target=self._loop)
+
+    def _loop(self):
+        while not self.done.is_set():
+            self.answers.append(self.stack.status(self.host))
+            time.sleep(0.005)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.done.set()
+        self.thread.join()
+
+    def check(self, stack):
+        failed = [a for a in self.answers if a != 200]
+        if failed or len(self.answers) < 50:
+            logs = docker("logs", "--since", "60s", stack.container("proxy"), check=False).stderr
+            errors = "\n".join(line for line in logs.splitlines() if ("[error]" in line or "[warn]" in line) and "no live" not in line)
+            raise AssertionError(f"{len(failed)} of {len(self.answers)} requests failed: {set(failed)}\nnginx:\n{errors[-3000:]}")
