@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <vector>
 
 #include "safe_dir.h"
@@ -75,6 +76,12 @@ struct Level {
   bool keep = false;                 ///< something in it stays, so it stays
 };
 
+// Deeper than this, removing everything, a subdirectory is not entered where it is but moved up
+// into the top directory first: each ".." (and each rename's ancestry check) costs the kernel a
+// walk up to the mount's root when the tree is on a bind mount, as the sites' directory is, so a
+// walk that stayed 100,000 levels deep would take minutes; this one stays within 64 levels.
+constexpr size_t kHoistDepth = 64;
+
 std::string PathOf(const std::string& shown, const std::vector<Level>& levels, size_t depth_shown = 3) {
   // A path 100,000 levels deep is not a useful message: its first levels and its depth.
   std::string path = shown;
@@ -119,6 +126,9 @@ Result<RemoveTreeStats> RemoveTree(int parent, const std::string& name, const st
   if (!opened.ok || opened.inode != top.inode || !SameFileSystem(opened, top)) {
     return Error("remove " + shown + "/" + name + ": it changed while being opened");
   }
+  UniqueFd top_dir(::fcntl(current.get(), F_DUPFD_CLOEXEC, 0));
+  if (!top_dir) return Error::FromErrno("open " + shown + "/" + name);
+  uint64_t hoisted = 0;
   uint64_t seen = 1;
   auto names = ReadNames(current.get(), options.max_entries, shown + "/" + name);
   if (!names.ok()) return names.error();
@@ -153,6 +163,23 @@ Result<RemoveTreeStats> RemoveTree(int parent, const std::string& name, const st
           return Error::FromErrno("remove " + PathOf(shown, levels) + "/" + entry);
         }
         continue;
+      }
+      if (!options.only_owner && levels.size() >= kHoistDepth) {
+        // Moved (never followed: rename moves a symlink put there meanwhile, which is then
+        // removed as one) into the top directory under a name of its own, and removed from there.
+        std::string moved;
+        bool done = false;
+        for (int attempt = 0; attempt < 100 && !done; ++attempt) {
+          moved = ".webvps-removing-" + std::to_string(++hoisted);
+          done = ::renameat2(current.get(), entry.c_str(), top_dir.get(), moved.c_str(), RENAME_NOREPLACE) == 0;
+          if (!done && errno != EEXIST) break;
+        }
+        if (done) {
+          levels.front().pending.push_back(std::move(moved));
+          continue;
+        }
+        if (errno == ENOENT) continue;
+        // A mount point (EBUSY) or anything else: entered where it is, as above this depth.
       }
       int fd = ::openat(current.get(), entry.c_str(), kDirectoryNoFollow);
       if (fd < 0) {

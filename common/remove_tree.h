@@ -5,7 +5,10 @@
 // a symlink, never crosses into another file system (a mount point is kept, not entered), and
 // is bounded in the entries it will look at. It climbs back with "..", checking at every step
 // that it arrived where it came from, so a directory moved away during the walk stops it
-// instead of sending it elsewhere.
+// instead of sending it elsewhere. Removing everything (no only_owner), it never goes deeper
+// than 64 levels: a directory below that is first moved up into the top directory (as
+// ".webvps-removing-N"), so a tree 100,000 levels deep takes as long as a flat one of as many
+// entries (the kernel's ".." on a bind mount costs a walk to the mount's root).
 #pragma once
 
 #include <sys/types.h>
@@ -29,7 +32,7 @@ struct RemoveTreeOptions {
 struct RemoveTreeStats {
   uint64_t removed = 0;  ///< entries removed, directories included
   uint64_t kept = 0;     ///< entries left in place: another owner, another file system
-  uint64_t depth = 0;    ///< the deepest level reached (the named entry is level 1)
+  uint64_t depth = 0;    ///< the deepest level reached (the named entry is level 1; at most 65 removing everything)
 };
 
 /// Removes `name` below the directory `parent` (a descriptor), a whole tree when it is a

@@ -82,7 +82,8 @@ TEST(RemoveTreeTest, AHundredThousandLevelsAreRemovedWithoutRecursion) {
   UniqueFd parent = OpenDir(dir.path());
   auto stats = RemoveTree(parent.get(), "deep", "dir");
   ASSERT_TRUE(stats.ok()) << stats.error().message();
-  EXPECT_EQ(stats->depth, 100'001u);
+  // Below 64 levels each directory is moved up into the top one before it is entered.
+  EXPECT_LE(stats->depth, 65u);
   EXPECT_EQ(stats->removed, 100'002u);  // every level, the leaf file and the top
   EXPECT_FALSE(fs::exists(dir.path() / "deep"));
 }
