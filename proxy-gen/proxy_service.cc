@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
@@ -390,21 +391,14 @@ void ProxyService::ApplyNow() {
   ApplyInput input;
   input.containers.reserve(containers_.size());
   for (const auto& [id, info] : containers_) input.containers.push_back(info);
+  input.routing = RoutingOptionsFor(settings_);
   input.routing.proxy_networks = proxy_networks_;
-  input.routing.require_healthy = settings_.require_healthy;
-  input.routing.https_method = settings_.https_method;
-  input.routing.hsts = settings_.hsts;
-  input.routing.acme_challenge = settings_.acme_challenge;
   input.files = ScanProxyFiles(settings_.certs_dir, settings_.vhost_dir, settings_.htpasswd_dir);
-  input.render.certs_dir = settings_.certs_dir;
-  input.render.vhost_dir = settings_.vhost_dir;
-  input.render.htpasswd_dir = settings_.htpasswd_dir;
-  input.render.http_port = settings_.http_port;
-  input.render.https_port = settings_.https_port;
-  input.render.default_host = settings_.default_host;
-  input.render.ipv6 = settings_.ipv6;
+  input.render = RenderOptionsFor(settings_);
   input.render.internal_deny = proxy_subnets_;
-  input.render.trusted_proxies = settings_.trusted_proxies;
+  // The admin's proxy.conf, when there is one (in split mode, mounted in both containers).
+  struct stat proxy_conf {};
+  if (::stat(settings_.proxy_conf.c_str(), &proxy_conf) != 0 || !S_ISREG(proxy_conf.st_mode)) input.render.proxy_conf.clear();
   input.files_changed = files_changed_;
   files_changed_ = false;
   ApplyOutcome outcome = applier_.Apply(input);

@@ -1,5 +1,7 @@
 #include "render.h"
 
+#include <openssl/evp.h>
+
 #include <filesystem>
 #include <sstream>
 
@@ -12,13 +14,33 @@ std::string Listen(const RenderOptions& options, int port, const std::string& fl
   return out;
 }
 
-constexpr int kUpstreamKeepalive = 16;  // idle connections kept per upstream and nginx worker
 constexpr const char* kUpstreamKeepaliveTimeout = "4s";
 
 bool IsExactHost(const std::string& host) { return host.front() != '~' && host.find('*') == std::string::npos; }
 
+// An include of a file in vhost.d: nginx reads `*` in an include as a glob, so a wildcard
+// host's file (`*.example.org`) is escaped to match itself only.
+std::string IncludeOf(const std::string& dir, const std::string& name) {
+  std::string out = "include " + dir + "/";
+  for (char c : name) {
+    if (c == '*') out += '\\';
+    out += c;
+  }
+  return out + ";";
+}
+
+// vhost.d/<name><suffix> when it is there, else vhost.d/<fallback> when that is, else nothing.
+std::string FirstInclude(const ProxyFiles& files, const RenderOptions& options, std::initializer_list<std::string> names) {
+  for (const auto& name : names) {
+    if (!name.empty() && files.vhost_d.contains(name)) return IncludeOf(options.vhost_dir, name);
+  }
+  return "";
+}
+
 void RenderUpstream(std::ostringstream& out, const Location& location) {
   out << "upstream " << location.upstream << " {\n";
+  // Checked word by word where it was read (LoadbalanceProblem).
+  if (!location.loadbalance.empty()) out << "    " << location.loadbalance << "  # label loadbalance\n";
   int servers = 0;
   for (const auto& backend : location.backends) {
     if (!backend.ready) {
@@ -35,12 +57,24 @@ void RenderUpstream(std::ostringstream& out, const Location& location) {
   if (servers == 0) out << "    server 127.0.0.1 down;\n";
   // Connections to the backends are kept and reused, closed by nginx before Apache's
   // KeepAliveTimeout (5 s) would close them under a request.
-  out << "    keepalive " << kUpstreamKeepalive << ";\n    keepalive_timeout " << kUpstreamKeepaliveTimeout << ";\n";
+  if (location.keepalive > 0) {
+    out << "    keepalive " << location.keepalive << ";\n    keepalive_timeout " << kUpstreamKeepaliveTimeout << ";\n";
+  }
   out << "}\n\n";
 }
 
 void RenderLocation(std::ostringstream& out, const VirtualHost& host, const Location& location, const ProxyFiles& files,
                     const RenderOptions& options) {
+  // nginx-proxy's files: per path <host>_<sha1(path)>..., else per host, else the defaults.
+  const std::string name = HostFileName(host.host);
+  const std::string per_path = name + "_" + Sha1Hex(location.path);
+  // A `_location_override` file replaces the whole location block (it writes its own).
+  std::string override_include =
+      FirstInclude(files, options, {per_path + "_location_override", location.path == "/" ? name + "_location_override" : ""});
+  if (!override_include.empty()) {
+    out << "    " << override_include << "  # replaces the location " << location.path << "\n";
+    return;
+  }
   out << "    location " << location.path << " {\n";
   if (location.network_access == "internal") {
     // Checked where they were read (ParseNetworkSubnets): addresses with a prefix length only.
@@ -57,15 +91,15 @@ void RenderLocation(std::ostringstream& out, const VirtualHost& host, const Loca
   } else {
     out << "        proxy_pass " << location.proto << "://" << target << ";\n";
   }
-  if (IsExactHost(host.host) && files.htpasswd.contains(host.host)) {
-    out << "        auth_basic \"Restricted " << host.host << "\";\n"
-        << "        auth_basic_user_file " << options.htpasswd_dir << "/" << host.host << ";\n";
+  for (const auto& file : {per_path, name}) {
+    if (!files.htpasswd.contains(file)) continue;
+    // The realm names the host as written; a regex host's has no quote or backslash (its grammar).
+    out << "        auth_basic \"Restricted " << host.host << (file == per_path ? location.path : "") << "\";\n"
+        << "        auth_basic_user_file " << options.htpasswd_dir << "/" << file << ";\n";
+    break;
   }
-  if (IsExactHost(host.host) && files.vhost_d.contains(host.host + "_location")) {
-    out << "        include " << options.vhost_dir << "/" << host.host << "_location;\n";
-  } else if (files.vhost_d.contains("default_location")) {
-    out << "        include " << options.vhost_dir << "/default_location;\n";
-  }
+  std::string include = FirstInclude(files, options, {per_path + "_location", name + "_location", "default_location"});
+  if (!include.empty()) out << "        " << include << "\n";
   out << "    }\n";
 }
 
@@ -80,15 +114,14 @@ void RenderServerBody(std::ostringstream& out, const VirtualHost& host, const Pr
                       bool http) {
   out << "    include " << options.unavailable_page << ";  # the 503 page while no backend answers\n";
   if (http && host.acme_challenge) RenderAcmeChallenge(out, options);
-  if (IsExactHost(host.host) && files.vhost_d.contains(host.host)) {
-    out << "    include " << options.vhost_dir << "/" << host.host << ";\n";
-  } else if (files.vhost_d.contains("default")) {
-    out << "    include " << options.vhost_dir << "/default;\n";
-  }
+  std::string include = FirstInclude(files, options, {HostFileName(host.host), "default"});
+  if (!include.empty()) out << "    " << include << "\n";
   for (const auto& [path, location] : host.locations) RenderLocation(out, host, location, files, options);
-  // A host whose containers all have a VIRTUAL_PATH: nothing else of it exists (nginx-proxy's
-  // DEFAULT_ROOT 404), never the proxy's own web root.
-  if (!host.locations.contains("/")) out << "    location / {\n        return 404;\n    }\n";
+  // A host whose containers all have a VIRTUAL_PATH: nothing else of it exists (DEFAULT_ROOT,
+  // 404 by default), never the proxy's own web root.
+  if (!host.locations.contains("/") && options.default_root != "none") {
+    out << "    location / {\n        return " << options.default_root << ";\n    }\n";
+  }
 }
 
 // X-Forwarded-Proto, -For and -Port that a client sends are its own claims: believed only from
@@ -117,6 +150,30 @@ void RenderForwardedHeaders(std::ostringstream& out, const RenderOptions& option
          "    default $server_port;\n    \"~^1:(?<webvps_forwarded_port>[0-9]{1,5})$\" $webvps_forwarded_port;\n}\n\n";
 }
 
+constexpr const char* kProxySettings =
+    "proxy_http_version 1.1;\n"
+    "proxy_set_header Host $http_host;\n"
+    "proxy_set_header Upgrade $http_upgrade;\n"
+    "proxy_set_header Connection $proxy_connection;\n"
+    "proxy_set_header X-Real-IP $remote_addr;\n"
+    "proxy_set_header X-Forwarded-For $proxy_x_forwarded_for;\n"
+    "proxy_set_header X-Forwarded-Proto $proxy_x_forwarded_proto;\n"
+    "proxy_set_header X-Forwarded-Port $proxy_x_forwarded_port;\n"
+    "proxy_set_header X-Forwarded-Host $proxy_x_forwarded_host;\n"
+    "proxy_set_header X-Forwarded-Ssl $proxy_x_forwarded_ssl;\n"
+    "proxy_set_header Proxy \"\";\n\n"
+    "# Responses are read from the backend at its speed and sent at the client's: a slow client\n"
+    "# does not hold an Apache worker. In memory only (256 KB a request, no temporary file:\n"
+    "# /var/lib/nginx is a tmpfs); a response that streams says X-Accel-Buffering: no.\n"
+    "proxy_buffering on;\n"
+    "proxy_buffer_size 16k;\n"
+    "proxy_buffers 16 16k;\n"
+    "proxy_busy_buffers_size 32k;\n"
+    "proxy_max_temp_file_size 0;\n"
+    "proxy_connect_timeout 5s;\n"
+    "proxy_send_timeout 60s;\n"
+    "proxy_read_timeout 60s;\n\n";
+
 }  // namespace
 
 ProxyFiles ScanProxyFiles(const std::string& certs_dir, const std::string& vhost_dir, const std::string& htpasswd_dir) {
@@ -136,14 +193,121 @@ ProxyFiles ScanProxyFiles(const std::string& certs_dir, const std::string& vhost
     std::string base = name.substr(0, name.size() - 4);
     if (!CertNameProblem(base) && certs.contains(base + ".key")) files.certs.insert(base);
   }
+  // <host>[_<sha1(path)>][_location | _location_override], default, default_location; <host> is
+  // an exact or wildcard host, or the 40 hex digits of a regex host's SHA-1 (HostFileName).
+  auto host_part = [](std::string name, bool per_path) -> std::optional<std::string> {
+    size_t underscore = name.rfind('_');
+    if (per_path && underscore != std::string::npos && name.size() - underscore - 1 == 40 &&
+        name.find_first_not_of("0123456789abcdef", underscore + 1) == std::string::npos) {
+      name.resize(underscore);
+    }
+    if (name.empty() || name.front() == '~' || name == "default" || HostEntryProblem(name)) return std::nullopt;
+    return name;
+  };
   for (const auto& name : names(vhost_dir)) {
-    std::string host = name.ends_with("_location") ? name.substr(0, name.size() - 9) : name;
-    if (host == "default" || !HostEntryProblem(host)) files.vhost_d.insert(name);
+    std::string base = name;
+    bool location = false;
+    for (std::string_view suffix : {"_location_override", "_location"}) {
+      if (base.ends_with(suffix)) {
+        base.resize(base.size() - suffix.size());
+        location = true;
+        break;
+      }
+    }
+    if (name == "default" || name == "default_location" || host_part(base, location)) files.vhost_d.insert(name);
   }
   for (const auto& name : names(htpasswd_dir)) {
-    if (!HostEntryProblem(name) && name.front() != '~') files.htpasswd.insert(name);
+    if (host_part(name, true)) files.htpasswd.insert(name);
   }
   return files;
+}
+
+std::string Sha1Hex(std::string_view text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha1(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < size; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 15];
+  }
+  return out;
+}
+
+std::string HostFileName(const std::string& host) { return host.front() == '~' ? Sha1Hex(host) : host; }
+
+const char* const kJsonLogFormat =
+    "{\"time_local\":\"$time_iso8601\",\"client_ip\":\"$remote_addr\",\"remote_user\":\"$remote_user\","
+    "\"request\":\"$request\",\"status\":\"$status\",\"body_bytes_sent\":\"$body_bytes_sent\","
+    "\"request_time\":\"$request_time\",\"upstream_response_time\":\"$upstream_response_time\","
+    "\"upstream_addr\":\"$upstream_addr\",\"http_referrer\":\"$http_referer\",\"http_user_agent\":\"$http_user_agent\","
+    "\"request_id\":\"$request_id\",\"vhost\":\"$host\"}";
+
+std::optional<std::string> LogFormatProblem(std::string_view format) {
+  if (format.empty()) return "empty";
+  if (format.size() > 2048) return "longer than 2048 characters";
+  for (char c : format) {
+    if (c < 0x20 || c >= 0x7f) return "only printable ASCII characters";
+    if (c == '\'' || c == '\\') return "no single quote or backslash (the format is written between single quotes)";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> ResolverProblem(std::string_view word) {
+  auto digits = [](std::string_view text, size_t max) {
+    return !text.empty() && text.size() <= max && text.find_first_not_of("0123456789") == std::string_view::npos;
+  };
+  if (word.starts_with("valid=")) {
+    std::string_view time = word.substr(6);
+    if (!time.empty() && (time.back() == 's' || time.back() == 'm' || time.back() == 'h')) time.remove_suffix(1);
+    return digits(time, 6) ? std::nullopt : std::optional<std::string>("valid= takes a time like 30s");
+  }
+  if (word == "ipv6=on" || word == "ipv6=off") return std::nullopt;
+  std::string_view address = word;
+  if (address.starts_with('[')) {
+    size_t close = address.find(']');
+    if (close == std::string_view::npos || close == 1) return "an IPv6 address goes in brackets: [2001:db8::53]";
+    std::string_view inside = address.substr(1, close - 1);
+    if (inside.find_first_not_of("0123456789abcdefABCDEF:.") != std::string_view::npos) return "not an IPv6 address";
+    address = address.substr(close + 1);
+    if (address.empty()) return std::nullopt;
+    if (address.front() != ':' || !digits(address.substr(1), 5)) return "expected :port after the address";
+    return std::nullopt;
+  }
+  size_t colon = address.find(':');
+  std::string_view host = address.substr(0, colon);
+  if (colon != std::string_view::npos && !digits(address.substr(colon + 1), 5)) return "expected :port after the address";
+  int parts = 0;
+  for (size_t start = 0; start <= host.size(); ++parts) {
+    size_t dot = host.find('.', start);
+    std::string_view part = host.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    if (!digits(part, 3) || std::stoi(std::string(part)) > 255) return "expected an IPv4 address, [IPv6], valid=TIME or ipv6=on|off";
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  if (parts != 3) return "expected an IPv4 address, [IPv6], valid=TIME or ipv6=on|off";
+  return std::nullopt;
+}
+
+std::optional<std::string> DefaultRootProblem(std::string_view value) {
+  if (value == "none") return std::nullopt;
+  auto digits = [](std::string_view text) { return text.find_first_not_of("0123456789") == std::string_view::npos; };
+  std::string_view code = value.substr(0, value.find(' '));
+  if (code.size() != 3 || !digits(code) || code[0] < '1' || code[0] > '5') {
+    return "expected none, a status code (404), or a 3xx code and a URL (301 https://example.org/)";
+  }
+  if (code.size() == value.size()) return std::nullopt;
+  if (code[0] != '3') return "only a redirect (3xx) takes a URL";
+  std::string_view url = value.substr(4);
+  if (!url.starts_with("http://") && !url.starts_with("https://") && !url.starts_with("/")) return "the URL must start with http://, https:// or /";
+  // One nginx word: none of the characters that end a directive, quote, or refer to a variable.
+  for (char c : url) {
+    if (c <= 0x20 || c >= 0x7f || c == ';' || c == '{' || c == '}' || c == '"' || c == '\'' || c == '\\' || c == '$' || c == '#') {
+      return "character not allowed in the URL";
+    }
+  }
+  return std::nullopt;
 }
 
 std::string ChooseCertificate(const VirtualHost& host, const ProxyFiles& files) {
@@ -160,7 +324,7 @@ std::string ChooseCertificate(const VirtualHost& host, const ProxyFiles& files) 
       if (files.certs.contains(parent)) return parent;
     }
   }
-  return files.certs.contains("default") ? "default" : "";
+  return host.trust_default_cert && files.certs.contains("default") ? "default" : "";
 }
 
 std::string RenderNginxConfig(const RoutingModel& model, const ProxyFiles& files, const RenderOptions& options) {
@@ -171,30 +335,26 @@ std::string RenderNginxConfig(const RoutingModel& model, const ProxyFiles& files
   out << "# X-Forwarded-Ssl, as nginx-proxy sends it: on when the client's scheme was https.\n"
          "map $proxy_x_forwarded_proto $proxy_x_forwarded_ssl {\n    default off;\n    https on;\n}\n\n"
          "# Upgrade (websockets) passes through; any other request keeps the upstream connection.\n"
-         "map $http_upgrade $proxy_connection {\n    default upgrade;\n    '' '';\n}\n\n"
-         "proxy_http_version 1.1;\n"
-         "proxy_set_header Host $http_host;\n"
-         "proxy_set_header Upgrade $http_upgrade;\n"
-         "proxy_set_header Connection $proxy_connection;\n"
-         "proxy_set_header X-Real-IP $remote_addr;\n"
-         "proxy_set_header X-Forwarded-For $proxy_x_forwarded_for;\n"
-         "proxy_set_header X-Forwarded-Proto $proxy_x_forwarded_proto;\n"
-         "proxy_set_header X-Forwarded-Port $proxy_x_forwarded_port;\n"
-         "proxy_set_header X-Forwarded-Host $proxy_x_forwarded_host;\n"
-         "proxy_set_header X-Forwarded-Ssl $proxy_x_forwarded_ssl;\n"
-         "proxy_set_header Proxy \"\";\n\n"
-         "# Responses are read from the backend at its speed and sent at the client's: a slow client\n"
-         "# does not hold an Apache worker. In memory only (256 KB a request, no temporary file:\n"
-         "# /var/lib/nginx is a tmpfs); a response that streams says X-Accel-Buffering: no.\n"
-         "proxy_buffering on;\n"
-         "proxy_buffer_size 16k;\n"
-         "proxy_buffers 16 16k;\n"
-         "proxy_busy_buffers_size 32k;\n"
-         "proxy_max_temp_file_size 0;\n"
-         "proxy_connect_timeout 5s;\n"
-         "proxy_send_timeout 60s;\n"
-         "proxy_read_timeout 60s;\n\n"
-         "gzip on;\n"
+         "map $http_upgrade $proxy_connection {\n    default upgrade;\n    '' '';\n}\n\n";
+  // The access log: webvps's format, or the admin's (LOG_FORMAT; checked by LogFormatProblem), or JSON.
+  std::string format = options.log_format.empty()
+                           ? "$host $remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent "
+                             "\"$http_referer\" \"$http_user_agent\" $request_time"
+                           : options.log_format;
+  out << "log_format vhost" << (options.log_escape == "default" ? "" : " escape=" + options.log_escape) << " '" << format << "';\n";
+  // Buffered: one write per 64 KB or second, not one per request, to the container log.
+  out << (options.access_log ? "access_log /dev/stdout vhost buffer=64k flush=1s;\n\n" : "access_log off;  # DISABLE_ACCESS_LOGS\n\n");
+  if (!options.resolvers.empty()) {
+    out << "resolver";  // each word checked by ResolverProblem
+    for (const auto& word : options.resolvers) out << " " << word;
+    out << ";\n\n";
+  }
+  if (!options.proxy_conf.empty()) {
+    out << "# The admin's proxy settings, instead of webvps's.\ninclude " << options.proxy_conf << ";\n\n";
+  } else {
+    out << kProxySettings;
+  }
+  out << "gzip on;\n"
          "gzip_proxied any;\n"
          "gzip_vary on;\n"
          "gzip_comp_level 2;\n"
@@ -206,8 +366,14 @@ std::string RenderNginxConfig(const RoutingModel& model, const ProxyFiles& files
   // without `default_server`: an admin's own file in conf.d that claims it (as nginx-proxy
   // allows) is not a "duplicate default server" that would make nginx refuse every config.
   if (!default_host_known) {
-    out << "# Unknown hosts: 503.\nserver {\n" << Listen(options, options.http_port, "")
-        << "    server_name _;\n    return 503;\n}\n\n";
+    out << "# Unknown hosts: 503.\nserver {\n" << Listen(options, options.http_port, "") << "    server_name _;\n";
+    if (options.acme_unknown_hosts) {
+      // ACME_HTTP_CHALLENGE_ACCEPT_UNKNOWN_HOST: a certificate asked for a host not served yet.
+      RenderAcmeChallenge(out, options);
+      out << "    location / {\n        return 503;\n    }\n}\n\n";
+    } else {
+      out << "    return 503;\n}\n\n";
+    }
   }
   // Unknown hosts over HTTPS: no certificate at all, so no site's certificate leaks.
   out << "server {\n" << Listen(options, options.https_port, " ssl")
@@ -219,13 +385,24 @@ std::string RenderNginxConfig(const RoutingModel& model, const ProxyFiles& files
     for (const auto& [path, location] : host.locations) RenderUpstream(out, location);
     std::string cert = host.https_method == "nohttps" ? "" : ChooseCertificate(host, files);
     bool https = !cert.empty();
-    bool http = host.https_method != "nohttp" || !https;
+    // nohttp without a certificate: HTTP after all unless ENABLE_HTTP_ON_MISSING_CERT=false,
+    // which leaves the host to the catch-all until its certificate is there.
+    bool http = host.https_method != "nohttp" || (!https && host.http_on_missing_cert);
     std::string default_flag = default_host_known && name == options.default_host ? " default_server" : "";
     if (http) {
       out << "server {\n    server_name " << name << ";\n" << Listen(options, options.http_port, default_flag);
       if (https && host.https_method == "redirect") {
         if (host.acme_challenge) RenderAcmeChallenge(out, options);
-        out << "    location / {\n        return 301 https://$host$request_uri;\n    }\n";
+        std::string target = "https://$host" +
+                             (options.external_https_port == 443 ? "" : ":" + std::to_string(options.external_https_port)) +
+                             "$request_uri";
+        out << "    location / {\n";
+        if (host.non_get_redirect != 301) {
+          // NON_GET_REDIRECT: 307 or 308 keep the method and body of a POST through the redirect.
+          out << "        if ($request_method !~ ^(GET|HEAD)) {\n            return " << host.non_get_redirect << " " << target
+              << ";\n        }\n";
+        }
+        out << "        return 301 " << target << ";\n    }\n";
       } else {
         RenderServerBody(out, host, files, options, true);
       }

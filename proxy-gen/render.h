@@ -4,7 +4,9 @@
 // nginx-proxy does; vhost.d and htpasswd files included when present.
 #pragma once
 
+#include <optional>
 #include <set>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -33,6 +35,24 @@ struct RenderOptions {
   std::string unavailable_page = "/etc/nginx/webvps-unavailable.conf";
   /// Where ACME HTTP-01 challenge files are served from (mounted by the ACME client).
   std::string acme_root = "/usr/share/nginx/html";
+  /// ACME_HTTP_CHALLENGE_ACCEPT_UNKNOWN_HOST: the catch-all answers challenges for any host too.
+  bool acme_unknown_hosts = false;
+  /// DEFAULT_ROOT: what `/` answers on a host whose containers all have a VIRTUAL_PATH: nginx's
+  /// `return` arguments (checked by DefaultRootProblem), or "none" for no `/` location at all.
+  std::string default_root = "404";
+  /// EXTERNAL_HTTPS_PORT: the port clients reach HTTPS on, for the redirect (443: none written).
+  int external_https_port = 443;
+  /// The access log (nginx-proxy's LOG_FORMAT, LOG_FORMAT_ESCAPE, LOG_JSON, DISABLE_ACCESS_LOGS):
+  /// the `vhost` format's text (LogFormatProblem) or empty for webvps's own, its escaping
+  /// (default | json | none), and whether requests are logged at all.
+  std::string log_format;
+  std::string log_escape = "default";
+  bool access_log = true;
+  /// RESOLVERS: nginx's `resolver` (ResolverProblem checks each word), or none.
+  std::vector<std::string> resolvers;
+  /// An admin's /etc/nginx/proxy.conf, included instead of the generated proxy settings (empty: none).
+  std::string proxy_conf;
+
   /// ... never the subnets of the networks the proxy serves sites on: every site's container is
   /// there, and so is the gateway through which Docker's userland proxy brings any connection.
   std::vector<std::string> internal_deny;
@@ -40,12 +60,31 @@ struct RenderOptions {
   std::vector<std::string> trusted_proxies;
 };
 
+/// The name a host's vhost.d and htpasswd files go by, as nginx-proxy names them: the host as
+/// written for exact and wildcard hosts (`*.example.org`), the SHA-1 (hex) of it for a regular
+/// expression. Per-path files add `_<sha1(path)>`.
+std::string HostFileName(const std::string& host);
+std::string Sha1Hex(std::string_view text);
+
+/// nginx-proxy's LOG_JSON format for the access log.
+extern const char* const kJsonLogFormat;
+/// Why a LOG_FORMAT value is not acceptable: it goes between single quotes, so none of them, no
+/// backslash, nothing but printable ASCII.
+std::optional<std::string> LogFormatProblem(std::string_view format);
+/// Why a word of RESOLVERS is not acceptable: an IPv4 address or [IPv6] address (with an optional
+/// :port), valid=<time> or ipv6=on|off.
+std::optional<std::string> ResolverProblem(std::string_view word);
+
+/// Why a DEFAULT_ROOT value is not acceptable: "none", a status code, or a 3xx code and a URL.
+std::optional<std::string> DefaultRootProblem(std::string_view value);
+
 /// Reads the three directories (a missing one is empty). Only names that pass the grammars are
 /// kept, so that no file name can bring a character into the config that a value could not.
 ProxyFiles ScanProxyFiles(const std::string& certs_dir, const std::string& vhost_dir, const std::string& htpasswd_dir);
 
 /// The certificate base name for a host: CERT_NAME, the host itself, its parent domain one
-/// level up (a.b.com -> b.com), else "default"; empty when none of them exists.
+/// level up (a.b.com -> b.com), else "default" (unless the host does not trust it:
+/// TRUST_DEFAULT_CERT); empty when none of them exists.
 std::string ChooseCertificate(const VirtualHost& host, const ProxyFiles& files);
 
 std::string RenderNginxConfig(const RoutingModel& model, const ProxyFiles& files, const RenderOptions& options);

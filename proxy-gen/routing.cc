@@ -1,6 +1,7 @@
 #include "routing.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
 
 #include "config.h"
@@ -12,14 +13,12 @@ namespace {
 // Every setting a container can give (as VIRTUAL_HOST or webvps.proxy.virtual_host).
 const std::set<std::string> kSettings = {"VIRTUAL_HOST", "VIRTUAL_PORT", "VIRTUAL_PROTO", "VIRTUAL_PATH", "VIRTUAL_DEST",
                                          "HTTPS_METHOD", "HSTS", "CERT_NAME", "NETWORK_ACCESS",
-                                         "ACME_HTTP_CHALLENGE_LOCATION"};
+                                         "ACME_HTTP_CHALLENGE_LOCATION", "ENABLE_HTTP_ON_MISSING_CERT", "NON_GET_REDIRECT"};
 // nginx-proxy's settings that webvps does not read (yet, or by design): a container that sets
 // one is served without it, and told so (docs/proxy-gen.md, "nginx-proxy compatibility").
-const std::set<std::string> kUnsupportedVariables = {"VIRTUAL_HOST_MULTIPORTS", "ENABLE_HTTP_ON_MISSING_CERT", "SERVER_TOKENS",
-                                                     "NON_GET_REDIRECT"};
+const std::set<std::string> kUnsupportedVariables = {"VIRTUAL_HOST_MULTIPORTS", "SERVER_TOKENS"};
 constexpr std::string_view kNginxProxyLabelPrefix = "com.github.nginx-proxy.nginx-proxy.";
-const std::set<std::string> kUnsupportedLabels = {"loadbalance", "keepalive", "ssl_verify_client", "trust-default-cert",
-                                                  "http2.enable", "http3.enable"};
+const std::set<std::string> kUnsupportedLabels = {"ssl_verify_client", "http2.enable", "http3.enable"};
 const std::set<std::string> kProtos = {"http", "https", "uwsgi", "fastcgi", "grpc", "grpcs"};
 const std::set<std::string> kHttpsMethods = {"redirect", "noredirect", "nohttp", "nohttps"};
 
@@ -33,6 +32,13 @@ std::string UpperCase(std::string_view text) {
 
 bool Printable(char c) { return c > 0x20 && c < 0x7f; }
 
+std::optional<std::string> LabelOf(const ContainerInfo& container, std::string_view name) {
+  for (const auto& [key, value] : container.labels) {
+    if (key.starts_with(kNginxProxyLabelPrefix) && key.substr(kNginxProxyLabelPrefix.size()) == name) return value;
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> PortProblem(std::string_view text) {
   if (text.empty() || text.size() > 5 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return "not a port number";
@@ -43,6 +49,36 @@ std::optional<std::string> PortProblem(std::string_view text) {
 }
 
 }  // namespace
+
+std::optional<std::string> LoadbalanceProblem(std::string_view text, std::string* directive) {
+  std::vector<std::string> words = SplitList(text, ' ');
+  if (!words.empty() && words.back().ends_with(';')) {
+    words.back().pop_back();
+    if (words.back().empty()) words.pop_back();
+  }
+  auto joined = [&] {
+    std::string out;
+    for (const auto& word : words) out += (out.empty() ? "" : " ") + word;
+    return out + ";";
+  };
+  auto variable = [](const std::string& word) {
+    return word.size() > 1 && word.front() == '$' &&
+           word.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_$", 1) == std::string::npos && word.find("$$") == std::string::npos;
+  };
+  bool ok = false;
+  if (words.size() == 1) {
+    ok = words[0] == "least_conn" || words[0] == "ip_hash" || words[0] == "random";
+  } else if (!words.empty() && words[0] == "random") {
+    ok = words[1] == "two" && (words.size() == 2 || (words.size() == 3 && words[2] == "least_conn"));
+  } else if (!words.empty() && words[0] == "hash") {
+    ok = (words.size() == 2 || (words.size() == 3 && words[2] == "consistent")) && variable(words[1]);
+  }
+  if (!ok) {
+    return "expected least_conn, ip_hash, random [two [least_conn]] or hash $variable [consistent] (one nginx directive)";
+  }
+  if (directive) *directive = joined();
+  return std::nullopt;
+}
 
 ContainerInfo RoutingView(ContainerInfo container) {
   std::erase_if(container.env, [](const auto& entry) {
@@ -146,6 +182,8 @@ struct Request {  // one container's wish, validated
   Location location;
   std::string https_method, hsts, cert_name;
   bool acme_challenge = true;
+  bool trust_default_cert = true, http_on_missing_cert = true;
+  int non_get_redirect = 301;
   Backend backend;
   bool has_backend = false;
 };
@@ -212,6 +250,38 @@ std::optional<Request> ReadRequest(const ContainerInfo& container, const Routing
     if (auto problem = CertNameProblem(*cert)) return reject("CERT_NAME", QuoteForMessage(*cert) + ": " + *problem);
     request.cert_name = *cert;
   }
+  request.trust_default_cert = options.trust_default_cert;
+  if (auto trust = LabelOf(container, "trust-default-cert")) {
+    if (*trust != "true" && *trust != "false") return reject("label trust-default-cert", QuoteForMessage(*trust) + ": expected true or false");
+    request.trust_default_cert = *trust == "true";
+  }
+  if (auto http = SettingOf(container, "ENABLE_HTTP_ON_MISSING_CERT")) {
+    if (*http != "true" && *http != "false") return reject("ENABLE_HTTP_ON_MISSING_CERT", QuoteForMessage(*http) + ": expected true or false");
+    request.http_on_missing_cert = *http == "true";
+  }
+  if (auto redirect = SettingOf(container, "NON_GET_REDIRECT")) {
+    if (*redirect != "301" && *redirect != "302" && *redirect != "303" && *redirect != "307" && *redirect != "308") {
+      return reject("NON_GET_REDIRECT", QuoteForMessage(*redirect) + ": expected 301, 302, 303, 307 or 308");
+    }
+    request.non_get_redirect = std::stoi(*redirect);
+  }
+  if (auto keepalive = LabelOf(container, "keepalive")) {
+    if (*keepalive == "disabled") {
+      location.keepalive = 0;
+    } else if (*keepalive != "auto") {
+      int value = 0;
+      auto [end, error] = std::from_chars(keepalive->data(), keepalive->data() + keepalive->size(), value);
+      if (error != std::errc() || end != keepalive->data() + keepalive->size() || value < 1 || value > 1024) {
+        return reject("label keepalive", QuoteForMessage(*keepalive) + ": expected auto, disabled or a number from 1 to 1024");
+      }
+      location.keepalive = value;
+    }
+  }
+  if (auto balance = LabelOf(container, "loadbalance")) {
+    if (auto problem = LoadbalanceProblem(*balance, &location.loadbalance)) {
+      return reject("label loadbalance", QuoteForMessage(*balance) + ": " + *problem);
+    }
+  }
   request.acme_challenge = options.acme_challenge;
   if (auto acme = SettingOf(container, "ACME_HTTP_CHALLENGE_LOCATION")) {
     if (*acme != "true" && *acme != "false") {
@@ -276,6 +346,9 @@ RoutingModel BuildRoutingModel(const std::vector<ContainerInfo>& containers, con
         host.hsts = request->hsts;
         host.cert_name = request->cert_name;
         host.acme_challenge = request->acme_challenge;
+        host.trust_default_cert = request->trust_default_cert;
+        host.http_on_missing_cert = request->http_on_missing_cert;
+        host.non_get_redirect = request->non_get_redirect;
       } else {
         auto note = [&](const char* setting, const std::string& kept, const std::string& theirs) {
           if (kept != theirs) {
@@ -287,6 +360,9 @@ RoutingModel BuildRoutingModel(const std::vector<ContainerInfo>& containers, con
         note("HSTS", host.hsts, request->hsts);
         note("CERT_NAME", host.cert_name, request->cert_name);
         note("ACME_HTTP_CHALLENGE_LOCATION", host.acme_challenge ? "true" : "false", request->acme_challenge ? "true" : "false");
+        note("trust-default-cert", host.trust_default_cert ? "true" : "false", request->trust_default_cert ? "true" : "false");
+        note("ENABLE_HTTP_ON_MISSING_CERT", host.http_on_missing_cert ? "true" : "false", request->http_on_missing_cert ? "true" : "false");
+        note("NON_GET_REDIRECT", std::to_string(host.non_get_redirect), std::to_string(request->non_get_redirect));
       }
       host.containers.push_back(container->name);
       auto [location_it, new_location] = host.locations.try_emplace(request->location.path, request->location);
@@ -303,6 +379,8 @@ RoutingModel BuildRoutingModel(const std::vector<ContainerInfo>& containers, con
         note("VIRTUAL_PROTO", location.proto, request->location.proto);
         note("VIRTUAL_DEST", location.dest, request->location.dest);
         note("NETWORK_ACCESS", location.network_access, request->location.network_access);
+        note("label keepalive", std::to_string(location.keepalive), std::to_string(request->location.keepalive));
+        note("label loadbalance", location.loadbalance, request->location.loadbalance);
       }
       if (request->has_backend) location.backends.push_back(request->backend);
     }

@@ -31,6 +31,9 @@ std::optional<std::string> HostEntryProblem(std::string_view entry);
 std::optional<std::string> PathProblem(std::string_view path);
 std::optional<std::string> HstsProblem(std::string_view hsts);
 std::optional<std::string> CertNameProblem(std::string_view name);
+/// The `loadbalance` label: one of nginx's balancing directives, checked word by word; the
+/// directive as it is written into the upstream goes to `directive`.
+std::optional<std::string> LoadbalanceProblem(std::string_view text, std::string* directive = nullptr);
 
 struct Backend {
   std::string container;  ///< container name
@@ -47,6 +50,8 @@ struct Location {
   std::string network_access = "external";  ///< external | internal
   std::string upstream;                 ///< the upstream's name in the config
   std::vector<Backend> backends;        ///< sorted
+  int keepalive = 16;                   ///< label keepalive: idle upstream connections kept per worker; 0: none
+  std::string loadbalance;              ///< label loadbalance: one checked directive (LoadbalanceProblem), or empty
   bool operator==(const Location&) const = default;
 };
 
@@ -56,6 +61,9 @@ struct VirtualHost {
   std::string hsts = "max-age=31536000";  ///< "off" or the header's value
   std::string cert_name;                ///< CERT_NAME, empty for the usual choice
   bool acme_challenge = true;           ///< ACME_HTTP_CHALLENGE_LOCATION: the proxy answers /.well-known/acme-challenge/ on HTTP
+  bool trust_default_cert = true;       ///< TRUST_DEFAULT_CERT / label trust-default-cert: may use certs/default.crt
+  bool http_on_missing_cert = true;     ///< ENABLE_HTTP_ON_MISSING_CERT: nohttp without a certificate still serves HTTP
+  int non_get_redirect = 301;           ///< NON_GET_REDIRECT: the redirect to HTTPS of requests other than GET and HEAD
   std::map<std::string, Location> locations;  ///< by path
   std::vector<std::string> containers;  ///< that asked for this host, sorted
   bool operator==(const VirtualHost&) const = default;
@@ -88,6 +96,7 @@ struct RoutingOptions {
   std::string https_method = "redirect";  ///< proxy-wide default (HTTPS_METHOD of the proxy)
   std::string hsts = "max-age=31536000";
   bool acme_challenge = true;             ///< proxy-wide default of ACME_HTTP_CHALLENGE_LOCATION
+  bool trust_default_cert = true;         ///< proxy-wide default of TRUST_DEFAULT_CERT
   std::set<std::string> excluded;         ///< container ids left out (nginx refused them)
 };
 

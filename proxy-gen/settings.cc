@@ -4,6 +4,7 @@
 
 #include "names.h"
 #include "proxy-gen/container.h"
+#include "proxy-gen/render.h"
 #include "proxy-gen/routing.h"
 
 namespace webvps::proxy_gen {
@@ -30,7 +31,9 @@ NginxProxyEnvironment ReadNginxProxyEnvironment(const EnvironmentLookup& environ
   auto get = [&](const char* name) { return environment(name).value_or(""); };
   return {get("DOCKER_HOST"), get("DEFAULT_HOST"), get("HTTPS_METHOD"),           get("HSTS"),
           get("HTTP_PORT"),   get("HTTPS_PORT"),   get("ENABLE_IPV6"),            get("TRUST_DOWNSTREAM_PROXY"),
-          get("ACME_HTTP_CHALLENGE_LOCATION")};
+          get("ACME_HTTP_CHALLENGE_LOCATION"), get("ACME_HTTP_CHALLENGE_ACCEPT_UNKNOWN_HOST"), get("DEFAULT_ROOT"),
+          get("TRUST_DEFAULT_CERT"), get("EXTERNAL_HTTPS_PORT"), get("LOG_FORMAT"), get("LOG_FORMAT_ESCAPE"),
+          get("LOG_JSON"), get("DISABLE_ACCESS_LOGS"), get("RESOLVERS")};
 }
 
 std::string DefaultDockerHost(const NginxProxyEnvironment& environment, const std::function<bool(const std::string&)>& exists) {
@@ -78,6 +81,33 @@ Settings ReadSettings(ConfigReader& config, const NginxProxyEnvironment& environ
   if (environment.trust_downstream_proxy == "true") everyone = {"0.0.0.0/0", "::/0"};
   settings.trusted_proxies = config.List("proxy.trusted_proxies", everyone);
   settings.acme_challenge = config.Boolean("proxy.acme_challenge", environment.acme_http_challenge_location != "false");
+  settings.acme_unknown_hosts = config.Boolean("proxy.acme_unknown_hosts", environment.acme_http_challenge_accept_unknown_host == "true");
+  settings.trust_default_cert = config.Boolean("proxy.trust_default_cert", environment.trust_default_cert != "false");
+  settings.default_root = config.String("proxy.default_root", or_default(environment.default_root, settings.default_root));
+  if (auto problem = DefaultRootProblem(settings.default_root)) {
+    config.Reject("proxy.default_root", QuoteForMessage(settings.default_root) + ": " + *problem);
+  }
+  settings.external_https_port = static_cast<int>(
+      IntegerWithFallback(config, "proxy.external_https_port", "EXTERNAL_HTTPS_PORT", environment.external_https_port, 443));
+  // The access log as nginx-proxy's variables set it: LOG_JSON for its JSON format, LOG_FORMAT
+  // for one's own (which wins), DISABLE_ACCESS_LOGS for none.
+  bool json = environment.log_json == "true";
+  settings.log_format = config.String("proxy.log_format", or_default(environment.log_format, json ? kJsonLogFormat : ""));
+  if (!settings.log_format.empty()) {
+    if (auto problem = LogFormatProblem(settings.log_format)) config.Reject("proxy.log_format", *problem);
+  }
+  bool json_format = settings.log_format == kJsonLogFormat;
+  std::string escape = or_default(environment.log_format_escape, json_format ? "json" : "default");
+  if (escape != "default" && escape != "json" && escape != "none") {
+    config.Reject("proxy.log_format_escape", "environment variable LOG_FORMAT_ESCAPE: expected default, json or none, got " + QuoteForMessage(escape));
+    escape = "default";
+  }
+  settings.log_escape = config.Choice("proxy.log_format_escape", escape, {"default", "json", "none"});
+  settings.access_log = config.Boolean("proxy.access_log", environment.disable_access_logs != "true");
+  settings.resolvers = config.List("proxy.resolvers", SplitList(environment.resolvers, ' '));
+  for (const auto& word : settings.resolvers) {
+    if (auto problem = ResolverProblem(word)) config.Reject("proxy.resolvers", QuoteForMessage(word) + ": " + *problem);
+  }
   for (const auto& subnet : settings.trusted_proxies) {
     if (!IsSubnet(subnet)) {
       config.Reject("proxy.trusted_proxies", QuoteForMessage(subnet) + ": expected an address with a prefix length, like 10.0.0.0/8");
@@ -94,10 +124,12 @@ Settings ReadSettings(ConfigReader& config, const NginxProxyEnvironment& environ
   settings.vhost_dir = config.String("nginx.vhost_dir", settings.vhost_dir);
   settings.htpasswd_dir = config.String("nginx.htpasswd_dir", settings.htpasswd_dir);
   settings.work_dir = config.String("nginx.work_dir", settings.work_dir);
+  settings.proxy_conf = config.String("nginx.proxy_conf", settings.proxy_conf);
   settings.stop_timeout = config.Duration("nginx.stop_timeout", settings.stop_timeout);
   for (auto [key, value] : {std::pair{"nginx.main_config", settings.main_config}, {"nginx.config", settings.nginx_config},
                             {"nginx.certs", settings.certs_dir}, {"nginx.vhost_dir", settings.vhost_dir},
-                            {"nginx.htpasswd_dir", settings.htpasswd_dir}, {"nginx.work_dir", settings.work_dir}}) {
+                            {"nginx.htpasswd_dir", settings.htpasswd_dir}, {"nginx.work_dir", settings.work_dir},
+                            {"nginx.proxy_conf", settings.proxy_conf}}) {
     // These paths are written into the nginx config: the same rules as any other value there.
     if (!value.starts_with('/')) {
       config.Reject(key, "expected an absolute path");
@@ -110,6 +142,37 @@ Settings ReadSettings(ConfigReader& config, const NginxProxyEnvironment& environ
   settings.debounce_max = config.Duration("debounce.max", settings.debounce_max);
   if (settings.debounce_max < settings.debounce_quiet) config.Reject("debounce.max", "must not be shorter than debounce.quiet");
   return settings;
+}
+
+RoutingOptions RoutingOptionsFor(const Settings& settings) {
+  RoutingOptions options;
+  options.require_healthy = settings.require_healthy;
+  options.https_method = settings.https_method;
+  options.hsts = settings.hsts;
+  options.acme_challenge = settings.acme_challenge;
+  options.trust_default_cert = settings.trust_default_cert;
+  return options;
+}
+
+RenderOptions RenderOptionsFor(const Settings& settings) {
+  RenderOptions options;
+  options.certs_dir = settings.certs_dir;
+  options.vhost_dir = settings.vhost_dir;
+  options.htpasswd_dir = settings.htpasswd_dir;
+  options.http_port = settings.http_port;
+  options.https_port = settings.https_port;
+  options.default_host = settings.default_host;
+  options.ipv6 = settings.ipv6;
+  options.trusted_proxies = settings.trusted_proxies;
+  options.acme_unknown_hosts = settings.acme_unknown_hosts;
+  options.default_root = settings.default_root;
+  options.external_https_port = settings.external_https_port;
+  options.log_format = settings.log_format;
+  options.log_escape = settings.log_escape;
+  options.access_log = settings.access_log;
+  options.resolvers = settings.resolvers;
+  options.proxy_conf = settings.proxy_conf;
+  return options;
 }
 
 }  // namespace webvps::proxy_gen

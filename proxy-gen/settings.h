@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "config.h"
+#include "proxy-gen/render.h"
+#include "proxy-gen/routing.h"
 
 namespace webvps::proxy_gen {
 
@@ -34,6 +36,15 @@ struct Settings {
   bool require_healthy = false;           ///< proxy.require_healthy: no traffic before Docker says healthy
   std::vector<std::string> trusted_proxies;  ///< proxy.trusted_proxies: subnets whose X-Forwarded-* are believed
   bool acme_challenge = true;  ///< proxy.acme_challenge, or ACME_HTTP_CHALLENGE_LOCATION: the proxy serves ACME challenges
+  bool acme_unknown_hosts = false;  ///< proxy.acme_unknown_hosts, or ACME_HTTP_CHALLENGE_ACCEPT_UNKNOWN_HOST
+  std::string default_root = "404";  ///< proxy.default_root, or DEFAULT_ROOT: `/` of a host with paths only
+  bool trust_default_cert = true;    ///< proxy.trust_default_cert, or TRUST_DEFAULT_CERT
+  int external_https_port = 443;     ///< proxy.external_https_port, or EXTERNAL_HTTPS_PORT: in the HTTPS redirect
+  std::string log_format;            ///< proxy.log_format, or LOG_FORMAT (LOG_JSON=true: nginx-proxy's JSON); empty: webvps's
+  std::string log_escape = "default";  ///< proxy.log_format_escape, or LOG_FORMAT_ESCAPE: default | json | none
+  bool access_log = true;            ///< proxy.access_log; DISABLE_ACCESS_LOGS=true turns it off
+  std::vector<std::string> resolvers;  ///< proxy.resolvers, or RESOLVERS (space-separated)
+  std::string proxy_conf = "/etc/nginx/proxy.conf";  ///< nginx.proxy_conf: included instead of the proxy settings when present
 
   NginxMode mode = NginxMode::kSupervise;  ///< nginx.mode: supervise | container
   std::string nginx_container;  ///< nginx.container: the nginx container in container mode (name or id);
@@ -56,6 +67,8 @@ struct NginxProxyEnvironment {
   std::string docker_host, default_host, https_method, hsts, http_port, https_port, enable_ipv6;
   std::string trust_downstream_proxy;  ///< "true": X-Forwarded-* believed from any client
   std::string acme_http_challenge_location;  ///< "false": no proxy-served ACME challenges by default
+  std::string acme_http_challenge_accept_unknown_host, default_root, trust_default_cert, external_https_port;
+  std::string log_format, log_format_escape, log_json, disable_access_logs, resolvers;
 };
 NginxProxyEnvironment ReadNginxProxyEnvironment(const EnvironmentLookup& environment);
 
@@ -65,6 +78,11 @@ std::string DefaultDockerHost(const NginxProxyEnvironment& environment, const st
 
 /// Reads proxy-gen's keys; problems go into `config`.
 Settings ReadSettings(ConfigReader& config, const NginxProxyEnvironment& environment);
+
+/// The routing and rendering options the settings give (without what proxy-gen learns at run
+/// time: its networks and their subnets). render.proxy_conf is the path, whether or not it exists.
+RoutingOptions RoutingOptionsFor(const Settings& settings);
+RenderOptions RenderOptionsFor(const Settings& settings);
 
 /// The label that marks the nginx container in container mode.
 inline constexpr const char* kNginxRoleLabel = "webvps.proxy.role";

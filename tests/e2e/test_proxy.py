@@ -1,5 +1,7 @@
 """proxy-gen in the real webvps/proxy image against the real Docker engine: sites are reached
 by host name through the proxy the way a browser reaches them (HTTP and HTTPS with SNI)."""
+import base64
+import hashlib
 import json
 import os
 import pathlib
@@ -19,10 +21,10 @@ SOCKET = "/var/run/docker.sock"
 
 
 
-def http_get(ip, host, path="/", timeout=3):
-    """GET through the proxy with a Host header; returns (status, body, headers)."""
+def http_get(ip, host, path="/", timeout=3, method="GET", headers=()):
+    """GET (or `method`) through the proxy with a Host header; returns (status, body, headers)."""
     with socket.create_connection((ip, 80), timeout=timeout) as sock:
-        return _exchange(sock, host, path)
+        return _exchange(sock, host, path, method, headers)
 
 
 def https_get(ip, host, cafile, path="/", timeout=3):
@@ -33,8 +35,10 @@ def https_get(ip, host, cafile, path="/", timeout=3):
             return _exchange(sock, host, path)
 
 
-def _exchange(sock, host, path):
-    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+def _exchange(sock, host, path, method="GET", headers=()):
+    extra = "".join(f"{header}\r\n" for header in headers)
+    length = "Content-Length: 0\r\n" if method == "POST" else ""
+    sock.sendall(f"{method} {path} HTTP/1.1\r\nHost: {host}\r\n{extra}{length}Connection: close\r\n\r\n".encode())
     data = b""
     while chunk := sock.recv(65536):
         data += chunk
@@ -266,7 +270,9 @@ def test_a_starting_backend_is_served_at_once_and_an_unhealthy_one_gets_the_503_
     assert wait_until(lambda: status_of(ip, "slow.test") == 200, what="traffic to the starting backend")
     assert json.loads(docker("inspect", "--format", "{{json .State.Health.Status}}", site).stdout) == "starting"
     # proxy.require_healthy waits for Docker's `healthy`: the 503 page meanwhile, never a 502.
-    assert wait_until(lambda: status_of(waiting_ip, "slow.test") == 503, what="the 503 page of the waiting proxy")
+    # (The catch-all's own 503 comes first, until the waiting proxy has rendered the host.)
+    assert wait_until(lambda: "This site is starting or stopped" in http_get(waiting_ip, "slow.test")[1],
+                      what="the 503 page of the waiting proxy")
     status, body, headers = http_get(waiting_ip, "slow.test")
     assert "This site is starting or stopped" in body and headers["retry-after"] == "5"
     vhosts = json.loads(status_json(waiting_ip, "/vhosts")[1])
@@ -456,16 +462,76 @@ def test_an_admin_conf_d_file_with_its_own_default_server_freezes_nothing(stack)
 def test_an_nginx_proxy_setting_webvps_does_not_read_is_named_in_the_log(stack):
     proxy = stack.proxy()
     ip = ip_of(proxy, stack.network)
-    stack.backend("multi", "multi.test", "--label", "com.github.nginx-proxy.nginx-proxy.loadbalance=hash $remote_addr;",
+    stack.backend("multi", "multi.test", "--label", "com.github.nginx-proxy.nginx-proxy.ssl_verify_client=on",
                   env=("VIRTUAL_HOST_MULTIPORTS=multi.test: {}",))
     assert wait_until(lambda: status_of(ip, "multi.test") == 200, what="the site, served without the setting")
     logs = stack.logs(proxy)
     name = f"webvps-test-multi-{stack.tag}"
     assert f"container {name}: VIRTUAL_HOST_MULTIPORTS: an nginx-proxy setting webvps does not read" in logs
-    assert f"container {name}: label com.github.nginx-proxy.nginx-proxy.loadbalance: an nginx-proxy setting" in logs
-    assert "hash $remote_addr" not in docker("exec", proxy, "cat", "/etc/nginx/conf.d/default.conf").stdout
+    assert f"container {name}: label com.github.nginx-proxy.nginx-proxy.ssl_verify_client: an nginx-proxy setting" in logs
+    assert "ssl_verify_client" not in docker("exec", proxy, "cat", "/etc/nginx/conf.d/default.conf").stdout
     assert json.loads(status_json(ip, "/vhosts")[1])["unsupported"] == [
-        f"{name}: VIRTUAL_HOST_MULTIPORTS", f"{name}: label com.github.nginx-proxy.nginx-proxy.loadbalance"]
+        f"{name}: VIRTUAL_HOST_MULTIPORTS", f"{name}: label com.github.nginx-proxy.nginx-proxy.ssl_verify_client"]
+
+
+def sha1(text):
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
+def test_per_path_wildcard_and_regex_files_are_included_as_nginx_proxy_names_them(stack):
+    vhost, htpasswd = stack.tmp / "vhost.d", stack.tmp / "htpasswd"
+    api = f"app.test_{sha1('/api/')}"
+    (vhost / f"{api}_location").write_text("add_header X-File api-location;\n")
+    (vhost / "app.test_location").write_text("add_header X-File app-location;\n")
+    password = subprocess.run(["openssl", "passwd", "-apr1", "s3cret"], capture_output=True, text=True, check=True).stdout.strip()
+    (htpasswd / api).write_text(f"webmaster:{password}\n")
+    (vhost / "*.wild.test_location").write_text("add_header X-File wild-location;\n")
+    # A file of another host that a glob `*.wild.test_location` would also include: it must not be.
+    (vhost / "x.wild.test_location").write_text("add_header X-Decoy included;\n")
+    (vhost / f"{sha1('~^re[0-9]+[.]test$')}_location").write_text("add_header X-File regex-location;\n")
+    (vhost / "over.test_location_override").write_text('location / {\n    return 200 "overridden\\n";\n}\n')
+    proxy = stack.proxy()
+    ip = ip_of(proxy, stack.network)
+    stack.backend("root", "app.test")
+    stack.backend("api", "app.test", env=("VIRTUAL_PATH=/api/",))
+    stack.backend("wild", "*.wild.test")
+    stack.backend("regex", "~^re[0-9]+[.]test$")
+    stack.backend("over", "over.test")
+    assert wait_until(lambda: status_of(ip, "over.test") == 200 and status_of(ip, "re7.test") == 200, what="the hosts")
+    status, body, headers = http_get(ip, "app.test", "/")
+    assert (status, body, headers.get("x-file")) == (200, "root\n", "app-location")
+    assert http_get(ip, "app.test", "/api/x")[0] == 401, "the per-path htpasswd file guards /api/ only"
+    basic = "Authorization: Basic " + base64.b64encode(b"webmaster:s3cret").decode()
+    status, body, headers = http_get(ip, "app.test", "/api/x", headers=(basic,))
+    assert (status, body, headers.get("x-file")) == (200, "api\n", "api-location")
+    status, body, headers = http_get(ip, "shop.wild.test")
+    assert (status, body, headers.get("x-file"), headers.get("x-decoy")) == (200, "wild\n", "wild-location", None)
+    status, body, headers = http_get(ip, "re7.test")
+    assert (status, body, headers.get("x-file")) == (200, "regex\n", "regex-location")
+    assert http_get(ip, "over.test")[:2] == (200, "overridden\n"), "the override replaces the location, proxy_pass and all"
+
+
+def test_default_root_missing_certificates_and_redirects_of_posts_as_nginx_proxy_sets_them(stack):
+    make_certificate(stack.tmp / "certs", "post.test")
+    proxy = stack.proxy("-e", "DEFAULT_ROOT=418", "-e", "EXTERNAL_HTTPS_PORT=8443")
+    ip = ip_of(proxy, stack.network)
+    stack.backend("paths", "paths.test", env=("VIRTUAL_PATH=/v1/",))
+    stack.backend("strict", "strict.test", env=("HTTPS_METHOD=nohttp", "ENABLE_HTTP_ON_MISSING_CERT=false"))
+    stack.backend("lenient", "lenient.test", env=("HTTPS_METHOD=nohttp",))
+    stack.backend("post", "post.test", "--label", "com.github.nginx-proxy.nginx-proxy.loadbalance=least_conn",
+                  "--label", "com.github.nginx-proxy.nginx-proxy.keepalive=disabled", env=("NON_GET_REDIRECT=308",))
+    assert wait_until(lambda: status_of(ip, "paths.test", "/v1/") == 200 and status_of(ip, "lenient.test") == 200 and
+                      status_of(ip, "post.test") == 301, what="the hosts")
+    assert status_of(ip, "paths.test", "/") == 418, "DEFAULT_ROOT"
+    assert status_of(ip, "strict.test") == 503, "nohttp without a certificate and ENABLE_HTTP_ON_MISSING_CERT=false: the catch-all"
+    status, _, headers = http_get(ip, "post.test", "/form")
+    assert (status, headers["location"]) == (301, "https://post.test:8443/form")
+    status, _, headers = http_get(ip, "post.test", "/form", method="POST")
+    assert (status, headers["location"]) == (308, "https://post.test:8443/form"), "a POST keeps its method through the redirect"
+    config = docker("exec", proxy, "cat", "/etc/nginx/conf.d/default.conf").stdout
+    assert "    least_conn;  # label loadbalance\n" in config
+    post_upstream = config[config.index("# post.test"):config.index("server {", config.index("# post.test"))]
+    assert "keepalive" not in post_upstream
 
 
 class SocketRelay:

@@ -117,7 +117,8 @@ inline std::optional<std::string> RenderedShapeProblem(std::string_view config, 
                                              "proxy_buffer_size", "proxy_buffers", "proxy_busy_buffers_size",
                                              "proxy_max_temp_file_size", "proxy_connect_timeout", "proxy_send_timeout",
                                              "proxy_read_timeout", "gzip", "gzip_proxied", "gzip_vary", "gzip_comp_level",
-                                             "gzip_min_length", "gzip_types", "upstream", "server"};
+                                             "gzip_min_length", "gzip_types", "upstream", "server", "log_format",
+                                             "access_log", "resolver", "include"};
   static const std::set<std::string> kServer = {"listen", "server_name", "return", "ssl_reject_handshake", "ssl_certificate",
                                                 "ssl_certificate_key", "ssl_protocols", "ssl_session_cache", "add_header",
                                                 "include", "location", "error_page"};
@@ -132,7 +133,8 @@ inline std::optional<std::string> RenderedShapeProblem(std::string_view config, 
       for (const auto& inner : top.block) {
         const std::string& name = inner.words.front();
         bool known = (name == "server" && inner.words.size() <= 4) ||
-                     ((name == "keepalive" || name == "keepalive_timeout") && inner.words.size() == 2);
+                     ((name == "keepalive" || name == "keepalive_timeout") && inner.words.size() == 2) ||
+                     ((name == "least_conn" || name == "ip_hash" || name == "random" || name == "hash") && inner.words.size() <= 3);
         if (!known || inner.has_block) return "in an upstream: " + where(inner);
       }
     }
@@ -149,6 +151,11 @@ inline std::optional<std::string> RenderedShapeProblem(std::string_view config, 
       if (name == "location") {
         if (!inner.has_block) return "a location that is not a block";
         for (const auto& deep : inner.block) {
+          // NON_GET_REDIRECT's `if (...) { return ...; }`, and nothing else opens a block there.
+          if (deep.words.front() == "if" && deep.has_block && deep.block.size() == 1 && deep.block[0].words.front() == "return" &&
+              !deep.block[0].has_block) {
+            continue;
+          }
           if (!kLocation.contains(deep.words.front()) || deep.has_block) return "in a location: " + where(deep);
         }
       } else if (inner.has_block) {

@@ -222,6 +222,168 @@ TEST(RenderTest, Ipv6ListensWhenAskedTo) {
   EXPECT_NE(RenderNginxConfig(RoutingModel{}, ProxyFiles{}, options).find("listen [::]:80;"), std::string::npos);
 }
 
+TEST(RenderTest, PerPathWildcardAndRegexHostsGetTheirFilesAsNginxProxyNamesThem) {
+  RoutingOptions options;
+  options.proxy_networks = {"proxy"};
+  std::vector<ContainerInfo> containers = {
+      Container("root", {{"VIRTUAL_HOST", "app.test"}}, "172.20.0.2"),
+      Container("api", {{"VIRTUAL_HOST", "app.test"}, {"VIRTUAL_PATH", "/api/"}}, "172.20.0.3"),
+      Container("wild", {{"VIRTUAL_HOST", "*.wild.test"}}, "172.20.0.4"),
+      Container("regex", {{"VIRTUAL_HOST", "~^re[0-9]+\\.test$"}}, "172.20.0.5"),
+  };
+  RoutingModel model = BuildRoutingModel(containers, options);
+  const std::string api = "app.test_" + Sha1Hex("/api/");
+  const std::string regex = Sha1Hex("~^re[0-9]+\\.test$");
+  ProxyFiles files;
+  files.vhost_d = {api + "_location", "app.test_location", "*.wild.test", "*.wild.test_location", regex, regex + "_location"};
+  files.htpasswd = {api, "*.wild.test"};
+  std::string config = RenderNginxConfig(model, files, SampleOptions());
+  // The per-path files win for /api/; / has the host's.
+  EXPECT_NE(config.find("    location /api/ {\n        proxy_pass http://up_app_test_"), std::string::npos);
+  EXPECT_NE(config.find("        auth_basic \"Restricted app.test/api/\";\n        auth_basic_user_file /etc/nginx/htpasswd/" + api +
+                        ";\n        include /etc/nginx/vhost.d/" + api + "_location;\n"),
+            std::string::npos);
+  EXPECT_NE(config.find("        include /etc/nginx/vhost.d/app.test_location;\n"), std::string::npos);
+  EXPECT_EQ(Count(config, "auth_basic_user_file /etc/nginx/htpasswd/app.test;"), 0u);
+  // A wildcard host's files by its name, the `*` escaped so that nginx's include globs nothing else.
+  EXPECT_NE(config.find("    include /etc/nginx/vhost.d/\\*.wild.test;\n"), std::string::npos);
+  EXPECT_NE(config.find("        include /etc/nginx/vhost.d/\\*.wild.test_location;\n"), std::string::npos);
+  EXPECT_NE(config.find("        auth_basic_user_file /etc/nginx/htpasswd/*.wild.test;\n"), std::string::npos);
+  // A regex host's by the SHA-1 of the expression.
+  EXPECT_NE(config.find("    include /etc/nginx/vhost.d/" + regex + ";\n"), std::string::npos);
+  EXPECT_NE(config.find("        include /etc/nginx/vhost.d/" + regex + "_location;\n"), std::string::npos);
+  EXPECT_EQ(Sha1Hex("abc"), "a9993e364706816aba3e25717850c26c9cd0d89d");  // FIPS 180's test vector
+}
+
+TEST(RenderTest, ALocationOverrideFileReplacesTheWholeLocation) {
+  RoutingOptions options;
+  options.proxy_networks = {"proxy"};
+  std::vector<ContainerInfo> containers = {
+      Container("root", {{"VIRTUAL_HOST", "app.test"}}, "172.20.0.2"),
+      Container("api", {{"VIRTUAL_HOST", "app.test"}, {"VIRTUAL_PATH", "/api/"}}, "172.20.0.3"),
+  };
+  ProxyFiles files;
+  files.vhost_d = {"app.test_location_override", "app.test_" + Sha1Hex("/api/") + "_location_override", "app.test_location"};
+  std::string config = RenderNginxConfig(BuildRoutingModel(containers, options), files, SampleOptions());
+  EXPECT_EQ(config.find("    location / {"), std::string::npos);
+  EXPECT_EQ(config.find("    location /api/ {"), std::string::npos);
+  EXPECT_NE(config.find("    include /etc/nginx/vhost.d/app.test_location_override;  # replaces the location /\n"), std::string::npos);
+  EXPECT_NE(config.find("    include /etc/nginx/vhost.d/app.test_" + Sha1Hex("/api/") + "_location_override;"), std::string::npos);
+  // The host-wide override is for / only: /api/ without its own override keeps its block.
+  files.vhost_d.erase("app.test_" + Sha1Hex("/api/") + "_location_override");
+  config = RenderNginxConfig(BuildRoutingModel(containers, options), files, SampleOptions());
+  EXPECT_NE(config.find("    location /api/ {"), std::string::npos);
+  EXPECT_EQ(config.find("    location / {"), std::string::npos);
+}
+
+TEST(RenderTest, DefaultRootSaysWhatSlashAnswersOnAHostWithPathsOnly) {
+  auto api = Container("api", {{"VIRTUAL_HOST", "api.example.org"}, {"VIRTUAL_PATH", "/v1/"}}, "172.20.0.9");
+  RoutingOptions routing;
+  routing.proxy_networks = {"proxy"};
+  RenderOptions options = SampleOptions();
+  options.default_root = "301 https://www.example.org/";
+  std::string config = RenderNginxConfig(BuildRoutingModel({api}, routing), ProxyFiles{}, options);
+  EXPECT_NE(config.find("    location / {\n        return 301 https://www.example.org/;\n    }\n}"), std::string::npos);
+  options.default_root = "none";
+  config = RenderNginxConfig(BuildRoutingModel({api}, routing), ProxyFiles{}, options);
+  EXPECT_EQ(config.find("    location / {"), std::string::npos);
+  EXPECT_FALSE(DefaultRootProblem("404"));
+  EXPECT_FALSE(DefaultRootProblem("none"));
+  EXPECT_FALSE(DefaultRootProblem("302 /elsewhere"));
+  for (const char* bad : {"", "40", "4040", "600", "404 https://x.test/", "301 x.test", "301 https://x.test/;", "301 https://$host/",
+                          "301 https://x.test/ extra", "abc"}) {
+    EXPECT_TRUE(DefaultRootProblem(bad)) << bad;
+  }
+  EXPECT_FALSE(DefaultRootProblem("301"));  // a code alone is a valid return
+}
+
+TEST(RenderTest, RedirectsKeepTheExternalPortAndTheMethodOfPostsWhenAsked) {
+  RoutingOptions routing;
+  routing.proxy_networks = {"proxy"};
+  auto shop = Container("shop", {{"VIRTUAL_HOST", "shop.example.org"}, {"NON_GET_REDIRECT", "308"}}, "172.20.0.2");
+  RenderOptions options = SampleOptions();
+  options.external_https_port = 8443;
+  std::string config = RenderNginxConfig(BuildRoutingModel({shop}, routing), SampleFiles(), options);
+  EXPECT_NE(config.find("        if ($request_method !~ ^(GET|HEAD)) {\n            return 308 https://$host:8443$request_uri;\n        }\n"
+                        "        return 301 https://$host:8443$request_uri;\n"),
+            std::string::npos);
+  shop.env.erase("NON_GET_REDIRECT");
+  config = RenderNginxConfig(BuildRoutingModel({shop}, routing), SampleFiles(), SampleOptions());
+  EXPECT_NE(config.find("    location / {\n        return 301 https://$host$request_uri;\n    }\n"), std::string::npos);
+  EXPECT_EQ(config.find("$request_method"), std::string::npos);
+}
+
+TEST(RenderTest, NohttpWithoutACertificateServesHttpUnlessToldNot) {
+  RoutingOptions routing;
+  routing.proxy_networks = {"proxy"};
+  auto app = Container("app", {{"VIRTUAL_HOST", "app.test"}, {"HTTPS_METHOD", "nohttp"}}, "172.20.0.2");
+  std::string config = RenderNginxConfig(BuildRoutingModel({app}, routing), ProxyFiles{}, SampleOptions());
+  EXPECT_NE(config.find("server {\n    server_name app.test;\n    listen 80;\n"), std::string::npos);
+  app.env["ENABLE_HTTP_ON_MISSING_CERT"] = "false";
+  config = RenderNginxConfig(BuildRoutingModel({app}, routing), ProxyFiles{}, SampleOptions());
+  EXPECT_EQ(config.find("server_name app.test;"), std::string::npos) << "left to the catch-all until its certificate is there";
+  ProxyFiles files;
+  files.certs = {"app.test"};
+  config = RenderNginxConfig(BuildRoutingModel({app}, routing), files, SampleOptions());
+  EXPECT_EQ(Count(config, "server_name app.test;"), 1u) << "HTTPS only";
+}
+
+TEST(RenderTest, TheCatchAllAnswersAcmeChallengesForUnknownHostsOnlyWhenAsked) {
+  RenderOptions options = SampleOptions();
+  std::string config = RenderNginxConfig(RoutingModel{}, ProxyFiles{}, options);
+  EXPECT_EQ(config.find("acme-challenge"), std::string::npos);
+  options.acme_unknown_hosts = true;
+  config = RenderNginxConfig(RoutingModel{}, ProxyFiles{}, options);
+  EXPECT_NE(config.find("    server_name _;\n    location ^~ /.well-known/acme-challenge/ {"), std::string::npos);
+  EXPECT_NE(config.find("    location / {\n        return 503;\n    }\n}"), std::string::npos);
+}
+
+TEST(RenderTest, KeepaliveAndLoadbalanceLabelsShapeTheUpstream) {
+  RoutingOptions routing;
+  routing.proxy_networks = {"proxy"};
+  auto app = Container("app", {{"VIRTUAL_HOST", "app.test"}}, "172.20.0.2");
+  app.labels = {{"com.github.nginx-proxy.nginx-proxy.keepalive", "disabled"},
+                {"com.github.nginx-proxy.nginx-proxy.loadbalance", "hash $remote_addr consistent;"}};
+  std::string config = RenderNginxConfig(BuildRoutingModel({app}, routing), ProxyFiles{}, SampleOptions());
+  EXPECT_NE(config.find(" {\n    hash $remote_addr consistent;  # label loadbalance\n"), std::string::npos);
+  EXPECT_EQ(config.find("keepalive "), std::string::npos);
+  app.labels = {{"com.github.nginx-proxy.nginx-proxy.keepalive", "64"}};
+  config = RenderNginxConfig(BuildRoutingModel({app}, routing), ProxyFiles{}, SampleOptions());
+  EXPECT_NE(config.find("    keepalive 64;\n"), std::string::npos);
+}
+
+TEST(CertificateChoiceTest, AHostThatDoesNotTrustTheDefaultCertificateHasNoHttps) {
+  ProxyFiles files;
+  files.certs = {"default"};
+  VirtualHost host;
+  host.host = "x.test";
+  EXPECT_EQ(ChooseCertificate(host, files), "default");
+  host.trust_default_cert = false;
+  EXPECT_EQ(ChooseCertificate(host, files), "");
+}
+
+TEST(RenderTest, TheAccessLogResolversAndAnAdminsProxyConfAreWrittenAsConfigured) {
+  RenderOptions options = SampleOptions();
+  std::string config = RenderNginxConfig(RoutingModel{}, ProxyFiles{}, options);
+  EXPECT_NE(config.find("log_format vhost '$host $remote_addr"), std::string::npos);
+  EXPECT_NE(config.find("access_log /dev/stdout vhost buffer=64k flush=1s;"), std::string::npos);
+  EXPECT_NE(config.find("proxy_set_header X-Real-IP $remote_addr;"), std::string::npos);
+  EXPECT_EQ(config.find("resolver"), std::string::npos);
+  options.log_format = kJsonLogFormat;
+  options.log_escape = "json";
+  options.access_log = false;
+  options.resolvers = {"127.0.0.11", "valid=30s"};
+  options.proxy_conf = "/etc/nginx/proxy.conf";
+  config = RenderNginxConfig(RoutingModel{}, ProxyFiles{}, options);
+  EXPECT_NE(config.find(std::string("log_format vhost escape=json '") + kJsonLogFormat + "';"), std::string::npos);
+  EXPECT_NE(config.find("access_log off;"), std::string::npos);
+  EXPECT_NE(config.find("resolver 127.0.0.11 valid=30s;"), std::string::npos);
+  EXPECT_NE(config.find("include /etc/nginx/proxy.conf;"), std::string::npos);
+  EXPECT_EQ(config.find("proxy_set_header"), std::string::npos) << "the admin's file instead of webvps's proxy settings";
+  EXPECT_FALSE(testing::RenderedShapeProblem(config, {})) << *testing::RenderedShapeProblem(config, {});
+  EXPECT_FALSE(LogFormatProblem(kJsonLogFormat));
+}
+
 TEST(ScanProxyFilesTest, KeepsOnlyUsableAndWellFormedNames) {
   TempDir dir;
   namespace fs = std::filesystem;
@@ -229,15 +391,23 @@ TEST(ScanProxyFilesTest, KeepsOnlyUsableAndWellFormedNames) {
   for (const char* name : {"certs/shop.test.crt", "certs/shop.test.key", "certs/nokey.test.crt", "certs/default.crt",
                            "certs/default.key", "certs/bad;name.crt", "certs/bad;name.key", "vhost.d/shop.test",
                            "vhost.d/shop.test_location", "vhost.d/default", "vhost.d/x y", "htpasswd/shop.test",
-                           "htpasswd/{evil}"}) {
+                           "htpasswd/{evil}", "vhost.d/*.wild.test", "vhost.d/*.wild.test_location_override",
+                           "vhost.d/shop.test_0123456789abcdef0123456789abcdef01234567_location",
+                           "vhost.d/shop.test_0123456789abcdef0123456789abcdef01234567", "vhost.d/shop.test_nothex_location",
+                           "vhost.d/~regex", "vhost.d/default_location_override",
+                           "htpasswd/shop.test_0123456789abcdef0123456789abcdef01234567", "htpasswd/*.wild.test"}) {
     std::ofstream(dir.path() / name) << "x";
   }
   fs::create_directory(dir.path() / "vhost.d/adir.test");
   ProxyFiles files = ScanProxyFiles((dir.path() / "certs").string(), (dir.path() / "vhost.d").string(),
                                     (dir.path() / "htpasswd").string());
   EXPECT_EQ(files.certs, (std::set<std::string>{"default", "shop.test"}));
-  EXPECT_EQ(files.vhost_d, (std::set<std::string>{"default", "shop.test", "shop.test_location"}));
-  EXPECT_EQ(files.htpasswd, (std::set<std::string>{"shop.test"}));
+  // A path's hash only before _location(_override); hosts only by the host grammar (a regex by its SHA-1).
+  EXPECT_EQ(files.vhost_d, (std::set<std::string>{"*.wild.test", "*.wild.test_location_override", "default", "shop.test",
+                                                  "shop.test_0123456789abcdef0123456789abcdef01234567_location",
+                                                  "shop.test_location"}));
+  EXPECT_EQ(files.htpasswd,
+            (std::set<std::string>{"*.wild.test", "shop.test", "shop.test_0123456789abcdef0123456789abcdef01234567"}));
   ProxyFiles none = ScanProxyFiles("/nonexistent/a", "/nonexistent/b", "/nonexistent/c");
   EXPECT_TRUE(none.certs.empty() && none.vhost_d.empty() && none.htpasswd.empty());
 }

@@ -137,7 +137,7 @@ TEST(RoutingTest, AcmeChallengesFromTheProxyUnlessAContainerOrTheProxySaysNo) {
 
 TEST(RoutingTest, NginxProxySettingsWebvpsDoesNotReadAreNamedNotSilentlyDropped) {
   auto container = Backend("multi", {{"VIRTUAL_HOST", "x.test"}, {"VIRTUAL_HOST_MULTIPORTS", "x.test: {}"}, {"PATH", "/bin"}});
-  container.labels = {{"com.github.nginx-proxy.nginx-proxy.loadbalance", "hash $remote_addr;"},
+  container.labels = {{"com.github.nginx-proxy.nginx-proxy.ssl_verify_client", "on"},
                       {"com.github.nginx-proxy.nginx-proxy.other", "x"}, {"org.example", "y"}};
   ContainerInfo view = RoutingView(container);
   EXPECT_FALSE(view.env.contains("PATH"));
@@ -145,9 +145,36 @@ TEST(RoutingTest, NginxProxySettingsWebvpsDoesNotReadAreNamedNotSilentlyDropped)
   auto model = BuildRoutingModel({view}, Options());
   ASSERT_TRUE(model.hosts.contains("x.test")) << "still served";
   EXPECT_EQ(model.unsupported, (std::vector<std::string>{"multi: VIRTUAL_HOST_MULTIPORTS",
-                                                         "multi: label com.github.nginx-proxy.nginx-proxy.loadbalance"}));
+                                                         "multi: label com.github.nginx-proxy.nginx-proxy.ssl_verify_client"}));
   // Its value never reaches the config.
   EXPECT_TRUE(model.rejections.empty());
+}
+
+TEST(RoutingTest, NewNginxProxySettingsAreCheckedLikeEveryOther) {
+  auto bad = [](std::map<std::string, std::string> env, std::map<std::string, std::string> labels, const std::string& setting) {
+    auto container = Backend("c", env);
+    container.env["VIRTUAL_HOST"] = "x.test";
+    container.labels = std::move(labels);
+    auto model = BuildRoutingModel({container}, Options());
+    EXPECT_TRUE(model.hosts.empty()) << setting;
+    ASSERT_EQ(model.rejections.size(), 1u) << setting;
+    EXPECT_EQ(model.rejections[0].setting, setting);
+  };
+  const std::string prefix = "com.github.nginx-proxy.nginx-proxy.";
+  bad({{"ENABLE_HTTP_ON_MISSING_CERT", "yes"}}, {}, "ENABLE_HTTP_ON_MISSING_CERT");
+  bad({{"NON_GET_REDIRECT", "309"}}, {}, "NON_GET_REDIRECT");
+  bad({}, {{prefix + "trust-default-cert", "1"}}, "label trust-default-cert");
+  bad({}, {{prefix + "keepalive", "0"}}, "label keepalive");
+  bad({}, {{prefix + "keepalive", "16; evil"}}, "label keepalive");
+  for (const char* balance : {"least_conn; server 10.0.0.1", "hash $remote_addr; }", "include /etc/passwd;", "hash x", "random three",
+                              "hash $a consistent extra", "ip_hash;;", ""}) {
+    bad({}, {{prefix + "loadbalance", balance}}, "label loadbalance");
+  }
+  std::string directive;
+  for (const char* good : {"least_conn", "least_conn;", "ip_hash;", "random", "random two least_conn;", "hash $remote_addr$request_uri consistent;"}) {
+    EXPECT_FALSE(LoadbalanceProblem(good, &directive)) << good;
+    EXPECT_TRUE(directive.ends_with(';') && !directive.ends_with(";;")) << directive;
+  }
 }
 
 TEST(RoutingTest, AddressFromTheFirstSharedNetworkByName) {

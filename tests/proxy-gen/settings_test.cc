@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include "proxy-gen/render.h"
+
 #include <set>
+#include <tuple>
 
 namespace webvps::proxy_gen {
 namespace {
@@ -31,6 +34,64 @@ TEST(ProxyGenSettingsTest, DefaultsFollowNginxProxy) {
   EXPECT_FALSE(settings->require_healthy);
   EXPECT_TRUE(settings->trusted_proxies.empty());
   EXPECT_EQ(settings->http_port, 80);
+}
+
+TEST(ProxyGenSettingsTest, NginxProxysLogDefaultRootAndResolverVariablesAreReadAndChecked) {
+  NginxProxyEnvironment environment;
+  environment.log_json = "true";
+  environment.default_root = "418";
+  environment.resolvers = "127.0.0.11 [2001:db8::53]:5353 valid=30s ipv6=off";
+  environment.trust_default_cert = "false";
+  environment.external_https_port = "8443";
+  environment.acme_http_challenge_accept_unknown_host = "true";
+  auto settings = Read("", environment);
+  ASSERT_TRUE(settings.ok()) << settings.error().message();
+  EXPECT_EQ(settings->log_format, kJsonLogFormat);
+  EXPECT_EQ(settings->log_escape, "json");
+  EXPECT_TRUE(settings->access_log);
+  EXPECT_EQ(settings->default_root, "418");
+  EXPECT_EQ(settings->resolvers, (std::vector<std::string>{"127.0.0.11", "[2001:db8::53]:5353", "valid=30s", "ipv6=off"}));
+  EXPECT_FALSE(settings->trust_default_cert);
+  EXPECT_EQ(settings->external_https_port, 8443);
+  EXPECT_TRUE(settings->acme_unknown_hosts);
+  // LOG_FORMAT wins over LOG_JSON; DISABLE_ACCESS_LOGS turns the log off.
+  environment.log_format = "$host $status";
+  environment.disable_access_logs = "true";
+  settings = Read("", environment);
+  ASSERT_TRUE(settings.ok()) << settings.error().message();
+  EXPECT_EQ(settings->log_format, "$host $status");
+  EXPECT_EQ(settings->log_escape, "default");
+  EXPECT_FALSE(settings->access_log);
+  for (auto [field, value, says] : {std::tuple{&NginxProxyEnvironment::log_format, "$host'; evil", "proxy.log_format"},
+                                    {&NginxProxyEnvironment::default_root, "404; evil", "proxy.default_root"},
+                                    {&NginxProxyEnvironment::resolvers, "8.8.8.8; evil", "proxy.resolvers"},
+                                    {&NginxProxyEnvironment::resolvers, "dns.example", "proxy.resolvers"},
+                                    {&NginxProxyEnvironment::resolvers, "300.1.1.1", "proxy.resolvers"},
+                                    {&NginxProxyEnvironment::external_https_port, "0", "proxy.external_https_port"},
+                                    {&NginxProxyEnvironment::log_format_escape, "html", "proxy.log_format_escape"}}) {
+    NginxProxyEnvironment bad;
+    bad.*field = value;
+    auto refused = Read("", bad);
+    ASSERT_FALSE(refused.ok()) << value;
+    EXPECT_NE(refused.error().message().find(says), std::string::npos) << refused.error().message();
+  }
+}
+
+TEST(ProxyGenSettingsTest, TheRoutingAndRenderOptionsCarryTheSettings) {
+  NginxProxyEnvironment environment;
+  environment.log_json = "true";
+  environment.trust_default_cert = "false";
+  environment.default_root = "none";
+  auto settings = Read("proxy:\n  resolvers: [127.0.0.11]\n  https_method: noredirect\n", environment);
+  ASSERT_TRUE(settings.ok()) << settings.error().message();
+  RenderOptions render = RenderOptionsFor(*settings);
+  EXPECT_EQ(render.log_escape, "json");
+  EXPECT_EQ(render.default_root, "none");
+  EXPECT_EQ(render.resolvers, std::vector<std::string>{"127.0.0.11"});
+  EXPECT_EQ(render.proxy_conf, "/etc/nginx/proxy.conf");
+  RoutingOptions routing = RoutingOptionsFor(*settings);
+  EXPECT_FALSE(routing.trust_default_cert);
+  EXPECT_EQ(routing.https_method, "noredirect");
 }
 
 TEST(ProxyGenSettingsTest, NginxProxysSocketPathIsFoundWithoutDockerHost) {
