@@ -637,3 +637,19 @@ def test_split_mode_reloads_an_nginx_container_through_the_docker_api(stack, tmp
     wait_for_health(generator, "healthy", timeout=30)
     logs = stack.logs(generator)
     assert "nginx container webvps-test-nginx-" in logs and "in another container, reloaded through the Docker API" in logs
+
+
+def test_the_access_log_follows_log_json_log_format_and_disable_access_logs(stack):
+    proxies = {"json": stack.proxy("-e", "LOG_JSON=true", name="json-proxy"),
+               "format": stack.proxy("-e", "LOG_FORMAT=custom $host $status", name="format-proxy"),
+               "none": stack.proxy("-e", "DISABLE_ACCESS_LOGS=true", name="quiet-proxy")}
+    stack.backend("logged", "logged.test")
+    for proxy in proxies.values():
+        ip = ip_of(proxy, stack.network)
+        assert wait_until(lambda: status_of(ip, "logged.test", "/marker") == 200, what="the site through each proxy")
+    time.sleep(1.5)  # the log's buffer is flushed every second
+    json_lines = [json.loads(line) for line in stack.logs(proxies["json"]).splitlines() if line.startswith("{")]
+    assert any(entry["vhost"] == "logged.test" and entry["request"] == "GET /marker HTTP/1.1" and entry["status"] == "200"
+               for entry in json_lines), json_lines[-5:]
+    assert "custom logged.test 200" in stack.logs(proxies["format"])
+    assert "/marker" not in stack.logs(proxies["none"])
