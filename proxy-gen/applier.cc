@@ -35,6 +35,11 @@ std::string FirstErrorLine(const std::string& output) {
 // Leaves a blamed file out of what the renderer may refer to.
 void Forget(ProxyFiles& files, const ApplyInput& input, const BlamedFile& file) {
   if (file.directory == input.render.certs_dir) {
+    for (auto [suffix, set] : {std::pair{std::string_view(".ca.crt"), &files.client_cas}, {std::string_view(".crl.pem"), &files.crls}}) {
+      if (file.name.ends_with(suffix)) set->erase(file.name.substr(0, file.name.size() - suffix.size()));
+    }
+    if (file.name == "ca.crt") files.client_ca = false;
+    if (file.name == "ca.crl.pem") files.client_crl = false;
     std::string base = file.name;
     for (const char* suffix : {".crt", ".key"}) {
       if (base.ends_with(suffix)) base.resize(base.size() - 4);

@@ -188,7 +188,15 @@ ProxyFiles ScanProxyFiles(const std::string& certs_dir, const std::string& vhost
   };
   ProxyFiles files;
   std::set<std::string> certs = names(certs_dir);
+  files.client_ca = certs.contains("ca.crt") && !certs.contains("ca.key");
+  files.client_crl = certs.contains("ca.crl.pem");
   for (const auto& name : certs) {
+    for (auto [suffix, set] : {std::pair{std::string_view(".ca.crt"), &files.client_cas}, {std::string_view(".crl.pem"), &files.crls}}) {
+      if (name.ends_with(suffix)) {
+        std::string base = name.substr(0, name.size() - suffix.size());
+        if (!CertNameProblem(base)) set->insert(base);
+      }
+    }
     if (!name.ends_with(".crt")) continue;
     std::string base = name.substr(0, name.size() - 4);
     if (!CertNameProblem(base) && certs.contains(base + ".key")) files.certs.insert(base);
@@ -413,6 +421,17 @@ std::string RenderNginxConfig(const RoutingModel& model, const ProxyFiles& files
           << "    ssl_certificate " << options.certs_dir << "/" << cert << ".crt;\n"
           << "    ssl_certificate_key " << options.certs_dir << "/" << cert << ".key;\n"
           << "    ssl_protocols TLSv1.2 TLSv1.3;\n    ssl_session_cache shared:SSL:10m;\n";
+      // Client certificates (mTLS) where a CA for them is there: <host>.ca.crt, else ca.crt.
+      bool own_ca = IsExactHost(name) && files.client_cas.contains(name);
+      if (own_ca || files.client_ca) {
+        out << "    ssl_client_certificate " << options.certs_dir << "/" << (own_ca ? name + ".ca.crt" : "ca.crt") << ";\n"
+            << "    ssl_verify_client " << host.ssl_verify_client << ";\n";
+        if (own_ca && files.crls.contains(name)) {
+          out << "    ssl_crl " << options.certs_dir << "/" << name << ".crl.pem;\n";
+        } else if (files.client_crl) {
+          out << "    ssl_crl " << options.certs_dir << "/ca.crl.pem;\n";
+        }
+      }
       if (host.hsts != "off" && host.https_method != "noredirect") {
         out << "    add_header Strict-Transport-Security \"" << host.hsts << "\" always;\n";
       }

@@ -17,6 +17,10 @@ namespace webvps::proxy_gen {
 /// The files next to the config, by name (only names that passed the grammars are rendered).
 struct ProxyFiles {
   std::set<std::string> certs;     ///< base names with both <name>.crt and <name>.key
+  std::set<std::string> client_cas;  ///< hosts with <host>.ca.crt: the CA of their client certificates (mTLS)
+  std::set<std::string> crls;        ///< hosts with <host>.crl.pem: its revocation list
+  bool client_ca = false;            ///< ca.crt: the CA of client certificates for every other host
+  bool client_crl = false;           ///< ca.crl.pem: its revocation list
   std::set<std::string> vhost_d;   ///< file names in vhost.d
   std::set<std::string> htpasswd;  ///< file names in htpasswd
 };

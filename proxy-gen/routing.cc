@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cstdint>
 
+#include <yaml-cpp/yaml.h>
+
 #include "config.h"
 #include "names.h"
 
@@ -13,12 +15,13 @@ namespace {
 // Every setting a container can give (as VIRTUAL_HOST or webvps.proxy.virtual_host).
 const std::set<std::string> kSettings = {"VIRTUAL_HOST", "VIRTUAL_PORT", "VIRTUAL_PROTO", "VIRTUAL_PATH", "VIRTUAL_DEST",
                                          "HTTPS_METHOD", "HSTS", "CERT_NAME", "NETWORK_ACCESS",
-                                         "ACME_HTTP_CHALLENGE_LOCATION", "ENABLE_HTTP_ON_MISSING_CERT", "NON_GET_REDIRECT"};
+                                         "ACME_HTTP_CHALLENGE_LOCATION", "ENABLE_HTTP_ON_MISSING_CERT", "NON_GET_REDIRECT",
+                                         "VIRTUAL_HOST_MULTIPORTS"};
 // nginx-proxy's settings that webvps does not read (yet, or by design): a container that sets
 // one is served without it, and told so (docs/proxy-gen.md, "nginx-proxy compatibility").
-const std::set<std::string> kUnsupportedVariables = {"VIRTUAL_HOST_MULTIPORTS", "SERVER_TOKENS"};
+const std::set<std::string> kUnsupportedVariables = {"SERVER_TOKENS"};
 constexpr std::string_view kNginxProxyLabelPrefix = "com.github.nginx-proxy.nginx-proxy.";
-const std::set<std::string> kUnsupportedLabels = {"ssl_verify_client", "http2.enable", "http3.enable"};
+const std::set<std::string> kUnsupportedLabels = {"http2.enable", "http3.enable"};
 const std::set<std::string> kProtos = {"http", "https", "uwsgi", "fastcgi", "grpc", "grpcs"};
 const std::set<std::string> kHttpsMethods = {"redirect", "noredirect", "nohttp", "nohttps"};
 
@@ -176,14 +179,21 @@ std::string UpstreamName(const std::string& host, const std::string& path) {
 
 namespace {
 
+struct Route {  // a host and path of a container, to one of its ports
+  std::string host;
+  Location location;
+  int port = 80;
+};
+
 struct Request {  // one container's wish, validated
   const ContainerInfo* container;
-  std::vector<std::string> hosts;
-  Location location;
+  std::vector<Route> routes;  ///< sorted by host and path, one per pair
+  Location location;          ///< the settings every route's location shares
   std::string https_method, hsts, cert_name;
   bool acme_challenge = true;
   bool trust_default_cert = true, http_on_missing_cert = true;
   int non_get_redirect = 301;
+  std::string ssl_verify_client = "on";
   Backend backend;
   bool has_backend = false;
 };
@@ -194,16 +204,25 @@ std::optional<Request> ReadRequest(const ContainerInfo& container, const Routing
     return std::nullopt;
   };
   auto virtual_host = SettingOf(container, "VIRTUAL_HOST");
-  if (!virtual_host) return std::nullopt;
+  auto multiports = SettingOf(container, "VIRTUAL_HOST_MULTIPORTS");
+  if (!virtual_host && !multiports) return std::nullopt;
   Request request;
   request.container = &container;
-  // SplitList trims each entry and drops the empty ones.
-  for (std::string entry : SplitList(*virtual_host, ',')) {
-    if (entry.front() != '~') entry = LowerCase(entry);
-    if (auto problem = HostEntryProblem(entry)) return reject("VIRTUAL_HOST", QuoteForMessage(entry) + ": " + *problem);
-    request.hosts.push_back(entry);
+  std::vector<MultiportRoute> wanted;
+  if (multiports) {
+    // As in nginx-proxy, it replaces VIRTUAL_HOST, VIRTUAL_PATH and VIRTUAL_DEST.
+    auto parsed = ParseMultiports(*multiports);
+    if (!parsed.ok()) return reject("VIRTUAL_HOST_MULTIPORTS", parsed.error().message());
+    wanted = std::move(*parsed);
+  } else {
+    // SplitList trims each entry and drops the empty ones.
+    for (std::string entry : SplitList(*virtual_host, ',')) {
+      if (entry.front() != '~') entry = LowerCase(entry);
+      if (auto problem = HostEntryProblem(entry)) return reject("VIRTUAL_HOST", QuoteForMessage(entry) + ": " + *problem);
+      wanted.push_back({entry});
+    }
   }
-  if (request.hosts.empty()) return reject("VIRTUAL_HOST", "no host name");
+  if (wanted.empty()) return reject(multiports ? "VIRTUAL_HOST_MULTIPORTS" : "VIRTUAL_HOST", "no host name");
   for (const auto& [name, value] : container.env) {
     if (kUnsupportedVariables.contains(name)) model.unsupported.push_back(container.name + ": " + name);
   }
@@ -212,19 +231,24 @@ std::optional<Request> ReadRequest(const ContainerInfo& container, const Routing
       model.unsupported.push_back(container.name + ": label " + name);
     }
   }
-  std::sort(request.hosts.begin(), request.hosts.end());
-  request.hosts.erase(std::unique(request.hosts.begin(), request.hosts.end()), request.hosts.end());
 
   Location& location = request.location;
-  if (auto path = SettingOf(container, "VIRTUAL_PATH")) {
-    if (auto problem = PathProblem(*path)) return reject("VIRTUAL_PATH", QuoteForMessage(*path) + ": " + *problem);
-    location.path = *path;
-  }
-  if (auto dest = SettingOf(container, "VIRTUAL_DEST")) {
-    if (!dest->empty()) {
-      if (auto problem = PathProblem(*dest)) return reject("VIRTUAL_DEST", QuoteForMessage(*dest) + ": " + *problem);
+  if (!multiports) {
+    std::string path = "/", dest;
+    if (auto virtual_path = SettingOf(container, "VIRTUAL_PATH")) {
+      if (auto problem = PathProblem(*virtual_path)) return reject("VIRTUAL_PATH", QuoteForMessage(*virtual_path) + ": " + *problem);
+      path = *virtual_path;
     }
-    location.dest = *dest;
+    if (auto virtual_dest = SettingOf(container, "VIRTUAL_DEST")) {
+      if (!virtual_dest->empty()) {
+        if (auto problem = PathProblem(*virtual_dest)) return reject("VIRTUAL_DEST", QuoteForMessage(*virtual_dest) + ": " + *problem);
+      }
+      dest = *virtual_dest;
+    }
+    for (auto& route : wanted) {
+      route.path = path;
+      route.dest = dest;
+    }
   }
   if (auto proto = SettingOf(container, "VIRTUAL_PROTO")) {
     if (!kProtos.contains(*proto)) return reject("VIRTUAL_PROTO", QuoteForMessage(*proto) + ": expected http, https, uwsgi, fastcgi, grpc or grpcs");
@@ -265,6 +289,12 @@ std::optional<Request> ReadRequest(const ContainerInfo& container, const Routing
     }
     request.non_get_redirect = std::stoi(*redirect);
   }
+  if (auto verify = LabelOf(container, "ssl_verify_client")) {
+    if (*verify != "on" && *verify != "optional" && *verify != "optional_no_ca") {
+      return reject("label ssl_verify_client", QuoteForMessage(*verify) + ": expected on, optional or optional_no_ca");
+    }
+    request.ssl_verify_client = *verify;
+  }
   if (auto keepalive = LabelOf(container, "keepalive")) {
     if (*keepalive == "disabled") {
       location.keepalive = 0;
@@ -296,6 +326,11 @@ std::optional<Request> ReadRequest(const ContainerInfo& container, const Routing
   } else if (container.exposed_tcp_ports.size() == 1) {
     port = container.exposed_tcp_ports.front();
   }
+  // A container in the host's network namespace is the host itself: routing to it would let the
+  // proxy reach the host's own ports, the boundary no site may cross (docs/proxy-gen.md).
+  if (container.network_mode == "host") {
+    return reject("network_mode", "host networking: the proxy serves containers on its networks, never the host's own ports");
+  }
   // The address: the first network, by name, that the backend shares with the proxy.
   const NetworkEndpoint* chosen = nullptr;
   for (const auto& endpoint : container.networks) {
@@ -311,8 +346,19 @@ std::optional<Request> ReadRequest(const ContainerInfo& container, const Routing
     return std::nullopt;
   }
   request.backend.container = container.name;
-  request.backend.address = chosen->ipv4.empty() ? "[" + chosen->ipv6 + "]" : chosen->ipv4;
+  bool ipv6 = chosen->ipv4.empty() || (options.prefer_ipv6 && !chosen->ipv6.empty());
+  request.backend.address = ipv6 ? "[" + chosen->ipv6 + "]" : chosen->ipv4;
   request.backend.port = port;
+  std::sort(wanted.begin(), wanted.end(), [](const MultiportRoute& a, const MultiportRoute& b) {
+    return std::tie(a.host, a.path) < std::tie(b.host, b.path);
+  });
+  for (const auto& want : wanted) {
+    if (!request.routes.empty() && request.routes.back().host == want.host && request.routes.back().location.path == want.path) continue;
+    Route route{want.host, location, want.port.value_or(port)};
+    route.location.path = want.path;
+    route.location.dest = want.dest;
+    request.routes.push_back(std::move(route));
+  }
   // Routed from the start: nginx's connection is the readiness check (a port that refuses is
   // skipped, or the 503 page). Docker's `unhealthy` takes it out; proxy.require_healthy waits
   // for `healthy` instead.
@@ -323,6 +369,62 @@ std::optional<Request> ReadRequest(const ContainerInfo& container, const Routing
 }
 
 }  // namespace
+
+Result<std::vector<MultiportRoute>> ParseMultiports(std::string_view text) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& error) {
+    return Error("not YAML or JSON: " + error.msg);
+  }
+  if (!root.IsMap()) return Error("expected a map of host names");
+  if (root.size() > 100) return Error("more than 100 hosts");
+  std::vector<MultiportRoute> routes;
+  auto scalar = [](const YAML::Node& node) -> std::optional<std::string> {
+    if (!node.IsScalar()) return std::nullopt;
+    return node.Scalar();
+  };
+  for (const auto& host_entry : root) {
+    auto key = scalar(host_entry.first);
+    if (!key) return Error("a host name that is not a string");
+    std::string host = key->starts_with('~') ? *key : LowerCase(*key);
+    if (auto problem = HostEntryProblem(host)) return Error("host " + QuoteForMessage(*key) + ": " + *problem);
+    const YAML::Node& paths = host_entry.second;
+    if (paths.IsNull()) {
+      routes.push_back({host});
+      continue;
+    }
+    if (!paths.IsMap()) return Error("host " + QuoteForMessage(host) + ": expected a map of paths or nothing");
+    if (paths.size() > 100) return Error("host " + QuoteForMessage(host) + ": more than 100 paths");
+    if (paths.size() == 0) routes.push_back({host});
+    for (const auto& path_entry : paths) {
+      auto path = scalar(path_entry.first);
+      if (!path) return Error("host " + QuoteForMessage(host) + ": a path that is not a string");
+      std::string where = "host " + QuoteForMessage(host) + ", path " + QuoteForMessage(*path);
+      if (auto problem = PathProblem(*path)) return Error(where + ": " + *problem);
+      MultiportRoute route{host, *path};
+      const YAML::Node& settings = path_entry.second;
+      if (!settings.IsNull() && !settings.IsMap()) return Error(where + ": expected port and dest, or nothing");
+      if (settings.IsMap()) {
+        for (const auto& setting : settings) {
+          auto name = scalar(setting.first);
+          auto value = scalar(setting.second);
+          if (!name || (*name != "port" && *name != "dest")) return Error(where + ": only port and dest are read");
+          if (!value) return Error(where + ": " + *name + " is not a single value");
+          if (*name == "port") {
+            if (auto problem = PortProblem(*value)) return Error(where + ": port " + QuoteForMessage(*value) + ": " + *problem);
+            route.port = std::stoi(*value);
+          } else if (!value->empty()) {
+            if (auto problem = PathProblem(*value)) return Error(where + ": dest " + QuoteForMessage(*value) + ": " + *problem);
+            route.dest = *value;
+          }
+        }
+      }
+      routes.push_back(std::move(route));
+    }
+  }
+  return routes;
+}
 
 RoutingModel BuildRoutingModel(const std::vector<ContainerInfo>& containers, const RoutingOptions& options) {
   RoutingModel model;
@@ -337,7 +439,8 @@ RoutingModel BuildRoutingModel(const std::vector<ContainerInfo>& containers, con
   for (const ContainerInfo* container : sorted) {
     auto request = ReadRequest(*container, options, model);
     if (!request) continue;
-    for (const auto& host_name : request->hosts) {
+    for (const auto& route : request->routes) {
+      const std::string& host_name = route.host;
       auto [host_it, new_host] = model.hosts.try_emplace(host_name);
       VirtualHost& host = host_it->second;
       if (new_host) {
@@ -349,6 +452,7 @@ RoutingModel BuildRoutingModel(const std::vector<ContainerInfo>& containers, con
         host.trust_default_cert = request->trust_default_cert;
         host.http_on_missing_cert = request->http_on_missing_cert;
         host.non_get_redirect = request->non_get_redirect;
+        host.ssl_verify_client = request->ssl_verify_client;
       } else {
         auto note = [&](const char* setting, const std::string& kept, const std::string& theirs) {
           if (kept != theirs) {
@@ -363,9 +467,10 @@ RoutingModel BuildRoutingModel(const std::vector<ContainerInfo>& containers, con
         note("trust-default-cert", host.trust_default_cert ? "true" : "false", request->trust_default_cert ? "true" : "false");
         note("ENABLE_HTTP_ON_MISSING_CERT", host.http_on_missing_cert ? "true" : "false", request->http_on_missing_cert ? "true" : "false");
         note("NON_GET_REDIRECT", std::to_string(host.non_get_redirect), std::to_string(request->non_get_redirect));
+        note("label ssl_verify_client", host.ssl_verify_client, request->ssl_verify_client);
       }
-      host.containers.push_back(container->name);
-      auto [location_it, new_location] = host.locations.try_emplace(request->location.path, request->location);
+      if (host.containers.empty() || host.containers.back() != container->name) host.containers.push_back(container->name);
+      auto [location_it, new_location] = host.locations.try_emplace(route.location.path, route.location);
       Location& location = location_it->second;
       if (new_location) {
         location.upstream = UpstreamName(host_name, location.path);
@@ -376,13 +481,17 @@ RoutingModel BuildRoutingModel(const std::vector<ContainerInfo>& containers, con
                                       container->name + " ignored");
           }
         };
-        note("VIRTUAL_PROTO", location.proto, request->location.proto);
-        note("VIRTUAL_DEST", location.dest, request->location.dest);
-        note("NETWORK_ACCESS", location.network_access, request->location.network_access);
-        note("label keepalive", std::to_string(location.keepalive), std::to_string(request->location.keepalive));
-        note("label loadbalance", location.loadbalance, request->location.loadbalance);
+        note("VIRTUAL_PROTO", location.proto, route.location.proto);
+        note("VIRTUAL_DEST", location.dest, route.location.dest);
+        note("NETWORK_ACCESS", location.network_access, route.location.network_access);
+        note("label keepalive", std::to_string(location.keepalive), std::to_string(route.location.keepalive));
+        note("label loadbalance", location.loadbalance, route.location.loadbalance);
       }
-      if (request->has_backend) location.backends.push_back(request->backend);
+      if (request->has_backend) {
+        Backend backend = request->backend;
+        backend.port = route.port;
+        location.backends.push_back(std::move(backend));
+      }
     }
   }
   for (auto& [name, host] : model.hosts) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "proxy-gen/container.h"
+#include "result.h"
 
 namespace webvps::proxy_gen {
 
@@ -64,6 +65,7 @@ struct VirtualHost {
   bool trust_default_cert = true;       ///< TRUST_DEFAULT_CERT / label trust-default-cert: may use certs/default.crt
   bool http_on_missing_cert = true;     ///< ENABLE_HTTP_ON_MISSING_CERT: nohttp without a certificate still serves HTTP
   int non_get_redirect = 301;           ///< NON_GET_REDIRECT: the redirect to HTTPS of requests other than GET and HEAD
+  std::string ssl_verify_client = "on";  ///< label ssl_verify_client: on | optional | optional_no_ca, where a client CA is there
   std::map<std::string, Location> locations;  ///< by path
   std::vector<std::string> containers;  ///< that asked for this host, sorted
   bool operator==(const VirtualHost&) const = default;
@@ -97,8 +99,25 @@ struct RoutingOptions {
   std::string hsts = "max-age=31536000";
   bool acme_challenge = true;             ///< proxy-wide default of ACME_HTTP_CHALLENGE_LOCATION
   bool trust_default_cert = true;         ///< proxy-wide default of TRUST_DEFAULT_CERT
+  bool prefer_ipv6 = false;               ///< PREFER_IPV6_NETWORK: a backend's IPv6 address where it has one
   std::set<std::string> excluded;         ///< container ids left out (nginx refused them)
 };
+
+/// One route of VIRTUAL_HOST_MULTIPORTS: a host, a path on it, the container's port for it (none:
+/// the container's default port) and its VIRTUAL_DEST.
+struct MultiportRoute {
+  std::string host;
+  std::string path = "/";
+  std::optional<int> port;
+  std::string dest;
+  bool operator==(const MultiportRoute&) const = default;
+};
+
+/// nginx-proxy's VIRTUAL_HOST_MULTIPORTS, in YAML or JSON: a map of hosts, each null or a map of
+/// paths, each null or a map with `port` and `dest`. Every host, path, port and dest goes
+/// through the same grammar as VIRTUAL_HOST, VIRTUAL_PATH, VIRTUAL_PORT and VIRTUAL_DEST; the
+/// error names the entry that is wrong. At most 100 hosts of 100 paths.
+Result<std::vector<MultiportRoute>> ParseMultiports(std::string_view text);
 
 /// Builds the model. Conflicts between containers of one host (or host and path) are decided
 /// by the container whose name sorts first; the others' differing values are listed.

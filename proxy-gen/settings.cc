@@ -33,7 +33,7 @@ NginxProxyEnvironment ReadNginxProxyEnvironment(const EnvironmentLookup& environ
           get("HTTP_PORT"),   get("HTTPS_PORT"),   get("ENABLE_IPV6"),            get("TRUST_DOWNSTREAM_PROXY"),
           get("ACME_HTTP_CHALLENGE_LOCATION"), get("ACME_HTTP_CHALLENGE_ACCEPT_UNKNOWN_HOST"), get("DEFAULT_ROOT"),
           get("TRUST_DEFAULT_CERT"), get("EXTERNAL_HTTPS_PORT"), get("LOG_FORMAT"), get("LOG_FORMAT_ESCAPE"),
-          get("LOG_JSON"), get("DISABLE_ACCESS_LOGS"), get("RESOLVERS")};
+          get("LOG_JSON"), get("DISABLE_ACCESS_LOGS"), get("RESOLVERS"), get("PREFER_IPV6_NETWORK")};
 }
 
 std::string DefaultDockerHost(const NginxProxyEnvironment& environment, const std::function<bool(const std::string&)>& exists) {
@@ -75,6 +75,7 @@ Settings ReadSettings(ConfigReader& config, const NginxProxyEnvironment& environ
   if (settings.http_port == settings.https_port) config.Reject("proxy.https_port", "must differ from proxy.http_port");
   settings.ipv6 = config.Boolean("proxy.ipv6", environment.enable_ipv6 == "true" || environment.enable_ipv6 == "1");
   settings.require_healthy = config.Boolean("proxy.require_healthy", settings.require_healthy);
+  settings.prefer_ipv6 = config.Boolean("proxy.prefer_ipv6", environment.prefer_ipv6_network == "true");
   // nginx-proxy's TRUST_DOWNSTREAM_PROXY=true believes every client; its default (true) is not
   // webvps's: a client's own X-Forwarded-* are believed only from the proxies listed here.
   std::vector<std::string> everyone;
@@ -151,6 +152,7 @@ RoutingOptions RoutingOptionsFor(const Settings& settings) {
   options.hsts = settings.hsts;
   options.acme_challenge = settings.acme_challenge;
   options.trust_default_cert = settings.trust_default_cert;
+  options.prefer_ipv6 = settings.prefer_ipv6;
   return options;
 }
 

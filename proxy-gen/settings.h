@@ -33,6 +33,7 @@ struct Settings {
   int http_port = 80;                     ///< proxy.http_port, or HTTP_PORT
   int https_port = 443;                   ///< proxy.https_port, or HTTPS_PORT
   bool ipv6 = false;                      ///< proxy.ipv6, or ENABLE_IPV6
+  bool prefer_ipv6 = false;               ///< proxy.prefer_ipv6, or PREFER_IPV6_NETWORK: backends by IPv6 where they have it
   bool require_healthy = false;           ///< proxy.require_healthy: no traffic before Docker says healthy
   std::vector<std::string> trusted_proxies;  ///< proxy.trusted_proxies: subnets whose X-Forwarded-* are believed
   bool acme_challenge = true;  ///< proxy.acme_challenge, or ACME_HTTP_CHALLENGE_LOCATION: the proxy serves ACME challenges
@@ -68,7 +69,7 @@ struct NginxProxyEnvironment {
   std::string trust_downstream_proxy;  ///< "true": X-Forwarded-* believed from any client
   std::string acme_http_challenge_location;  ///< "false": no proxy-served ACME challenges by default
   std::string acme_http_challenge_accept_unknown_host, default_root, trust_default_cert, external_https_port;
-  std::string log_format, log_format_escape, log_json, disable_access_logs, resolvers;
+  std::string log_format, log_format_escape, log_json, disable_access_logs, resolvers, prefer_ipv6_network;
 };
 NginxProxyEnvironment ReadNginxProxyEnvironment(const EnvironmentLookup& environment);
 

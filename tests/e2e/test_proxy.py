@@ -462,16 +462,16 @@ def test_an_admin_conf_d_file_with_its_own_default_server_freezes_nothing(stack)
 def test_an_nginx_proxy_setting_webvps_does_not_read_is_named_in_the_log(stack):
     proxy = stack.proxy()
     ip = ip_of(proxy, stack.network)
-    stack.backend("multi", "multi.test", "--label", "com.github.nginx-proxy.nginx-proxy.ssl_verify_client=on",
-                  env=("VIRTUAL_HOST_MULTIPORTS=multi.test: {}",))
+    stack.backend("multi", "multi.test", "--label", "com.github.nginx-proxy.nginx-proxy.http2.enable=false",
+                  env=("SERVER_TOKENS=on",))
     assert wait_until(lambda: status_of(ip, "multi.test") == 200, what="the site, served without the setting")
     logs = stack.logs(proxy)
     name = f"webvps-test-multi-{stack.tag}"
-    assert f"container {name}: VIRTUAL_HOST_MULTIPORTS: an nginx-proxy setting webvps does not read" in logs
-    assert f"container {name}: label com.github.nginx-proxy.nginx-proxy.ssl_verify_client: an nginx-proxy setting" in logs
-    assert "ssl_verify_client" not in docker("exec", proxy, "cat", "/etc/nginx/conf.d/default.conf").stdout
+    assert f"container {name}: SERVER_TOKENS: an nginx-proxy setting webvps does not read" in logs
+    assert f"container {name}: label com.github.nginx-proxy.nginx-proxy.http2.enable: an nginx-proxy setting" in logs
+    assert "server_tokens" not in docker("exec", proxy, "cat", "/etc/nginx/conf.d/default.conf").stdout
     assert json.loads(status_json(ip, "/vhosts")[1])["unsupported"] == [
-        f"{name}: VIRTUAL_HOST_MULTIPORTS", f"{name}: label com.github.nginx-proxy.nginx-proxy.ssl_verify_client"]
+        f"{name}: SERVER_TOKENS", f"{name}: label com.github.nginx-proxy.nginx-proxy.http2.enable"]
 
 
 def sha1(text):
@@ -653,3 +653,64 @@ def test_the_access_log_follows_log_json_log_format_and_disable_access_logs(stac
                for entry in json_lines), json_lines[-5:]
     assert "custom logged.test 200" in stack.logs(proxies["format"])
     assert "/marker" not in stack.logs(proxies["none"])
+
+
+def test_virtual_host_multiports_routes_hosts_and_paths_to_the_ports_of_one_container(stack):
+    proxy = stack.proxy()
+    ip = ip_of(proxy, stack.network)
+    # One container, three ports; each answers with its port and the path it was asked for.
+    conf = ('pid /tmp/nginx.pid; events {} http { access_log off; '
+            'server { listen 80; location / { return 200 "80 $uri\\n"; } } '
+            'server { listen 8080; location / { return 200 "8080 $uri\\n"; } } '
+            'server { listen 9000; location / { return 200 "9000 $uri\\n"; } } }')
+    multiports = ('www.multi.test:\n'
+                  'service.multi.test:\n'
+                  '  "/":\n'
+                  '    port: 8080\n'
+                  '  "/sub/":\n'
+                  '    port: 9000\n'
+                  '    dest: /receiver/\n')
+    stack.run("multi", "--network", stack.network, "-e", f"CONF={conf}", "-e", f"VIRTUAL_HOST_MULTIPORTS={multiports}",
+              "--no-healthcheck", "--entrypoint", "sh", "webvps/proxy", "-c",
+              'echo "$CONF" > /tmp/backend.conf && exec nginx -c /tmp/backend.conf -g "daemon off;"')
+    assert wait_until(lambda: status_of(ip, "service.multi.test") == 200, what="the multiports host")
+    assert http_get(ip, "www.multi.test", "/a")[:2] == (200, "80 /a\n"), "a host without paths: the default port"
+    assert http_get(ip, "service.multi.test", "/a")[:2] == (200, "8080 /a\n")
+    assert http_get(ip, "service.multi.test", "/sub/x")[:2] == (200, "9000 /receiver/x\n"), "port and dest of the path"
+    # A bad value names the entry and leaves only that container out.
+    bad = stack.backend("bad", None, env=('VIRTUAL_HOST_MULTIPORTS=bad.test: {"/": {port: 99999}}',))
+    assert wait_until(lambda: "port \"99999\"" in stack.logs(proxy), what="the rejection in the log")
+    assert f"webvps-test-bad-{stack.tag}" in stack.logs(proxy) and status_of(ip, "service.multi.test") == 200
+    assert bad
+
+
+def test_client_certificates_are_required_where_the_hosts_ca_is_there(stack, tmp_path):
+    certs = stack.tmp / "certs"
+    server = make_certificate(certs, "mtls.test")
+    make_certificate(certs, "open.test")
+    run = lambda *args: subprocess.run(["openssl", *args], check=True, capture_output=True)
+    # The host's client CA, and a client certificate it signed.
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=clients", "-keyout", tmp_path / "ca.key",
+        "-out", tmp_path / "ca.crt")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=webmaster", "-keyout", tmp_path / "client.key", "-out", tmp_path / "client.csr")
+    run("x509", "-req", "-in", tmp_path / "client.csr", "-CA", tmp_path / "ca.crt", "-CAkey", tmp_path / "ca.key", "-CAcreateserial",
+        "-days", "2", "-out", tmp_path / "client.crt")
+    (certs / "mtls.test.ca.crt").write_bytes((tmp_path / "ca.crt").read_bytes())
+    proxy = stack.proxy()
+    ip = ip_of(proxy, stack.network)
+    stack.backend("mtls", "mtls.test")
+    stack.backend("open", "open.test")
+
+    def get(host, cafile, client=None):
+        context = ssl.create_default_context(cafile=str(cafile))
+        if client:
+            context.load_cert_chain(str(tmp_path / "client.crt"), str(tmp_path / "client.key"))
+        with socket.create_connection((ip, 443), timeout=3) as raw:
+            with context.wrap_socket(raw, server_hostname=host) as sock:
+                return _exchange(sock, host, "/")[:2]
+
+    assert wait_until(lambda: get("open.test", certs / "open.test.crt")[0] == 200, what="HTTPS of the host without a CA")
+    assert wait_until(lambda: get("mtls.test", server, client=True) == (200, "mtls\n"), what="the host with a client certificate")
+    status, body = get("mtls.test", server)
+    assert status == 400 and "No required SSL certificate was sent" in body, (status, body[:200])
+    assert get("open.test", certs / "open.test.crt") == (200, "open\n"), "the other host asks for no certificate"

@@ -121,7 +121,8 @@ inline std::optional<std::string> RenderedShapeProblem(std::string_view config, 
                                              "access_log", "resolver", "include"};
   static const std::set<std::string> kServer = {"listen", "server_name", "return", "ssl_reject_handshake", "ssl_certificate",
                                                 "ssl_certificate_key", "ssl_protocols", "ssl_session_cache", "add_header",
-                                                "include", "location", "error_page"};
+                                                "include", "location", "error_page", "ssl_client_certificate",
+                                                "ssl_verify_client", "ssl_crl"};
   static const std::set<std::string> kLocation = {"deny", "include", "proxy_pass", "uwsgi_pass", "fastcgi_pass", "grpc_pass",
                                                   "auth_basic", "auth_basic_user_file", "root", "try_files", "return",
                                                   "default_type", "add_header"};

@@ -384,6 +384,32 @@ TEST(RenderTest, TheAccessLogResolversAndAnAdminsProxyConfAreWrittenAsConfigured
   EXPECT_FALSE(LogFormatProblem(kJsonLogFormat));
 }
 
+TEST(RenderTest, ClientCertificatesAreAskedForWhereTheirCaIsThere) {
+  RoutingOptions routing;
+  routing.proxy_networks = {"proxy"};
+  auto strict = Container("strict", {{"VIRTUAL_HOST", "strict.test"}}, "172.20.0.2");
+  auto loose = Container("loose", {{"VIRTUAL_HOST", "loose.test"}}, "172.20.0.3");
+  loose.labels = {{"com.github.nginx-proxy.nginx-proxy.ssl_verify_client", "optional"}};
+  auto open = Container("open", {{"VIRTUAL_HOST", "open.test"}}, "172.20.0.4");
+  ProxyFiles files;
+  files.certs = {"strict.test", "loose.test", "open.test"};
+  files.client_cas = {"strict.test", "loose.test"};
+  files.crls = {"strict.test"};
+  RoutingModel model = BuildRoutingModel({strict, loose, open}, routing);
+  std::string config = RenderNginxConfig(model, files, SampleOptions());
+  EXPECT_NE(config.find("    ssl_client_certificate /etc/nginx/certs/strict.test.ca.crt;\n    ssl_verify_client on;\n"
+                        "    ssl_crl /etc/nginx/certs/strict.test.crl.pem;\n"),
+            std::string::npos);
+  EXPECT_NE(config.find("    ssl_client_certificate /etc/nginx/certs/loose.test.ca.crt;\n    ssl_verify_client optional;\n"),
+            std::string::npos);
+  EXPECT_EQ(Count(config, "ssl_crl "), 1u) << "loose.test has no revocation list";
+  EXPECT_EQ(Count(config, "ssl_verify_client"), 2u) << "open.test has no CA";
+  files.client_ca = true;
+  config = RenderNginxConfig(model, files, SampleOptions());
+  EXPECT_NE(config.find("    ssl_client_certificate /etc/nginx/certs/ca.crt;"), std::string::npos) << "ca.crt: every other host";
+  EXPECT_FALSE(testing::RenderedShapeProblem(config, HostsOf(model)));
+}
+
 TEST(ScanProxyFilesTest, KeepsOnlyUsableAndWellFormedNames) {
   TempDir dir;
   namespace fs = std::filesystem;
@@ -395,13 +421,18 @@ TEST(ScanProxyFilesTest, KeepsOnlyUsableAndWellFormedNames) {
                            "vhost.d/shop.test_0123456789abcdef0123456789abcdef01234567_location",
                            "vhost.d/shop.test_0123456789abcdef0123456789abcdef01234567", "vhost.d/shop.test_nothex_location",
                            "vhost.d/~regex", "vhost.d/default_location_override",
-                           "htpasswd/shop.test_0123456789abcdef0123456789abcdef01234567", "htpasswd/*.wild.test"}) {
+                           "htpasswd/shop.test_0123456789abcdef0123456789abcdef01234567", "htpasswd/*.wild.test",
+                           "certs/shop.test.ca.crt", "certs/ca.crt", "certs/shop.test.crl.pem", "certs/ev;il.ca.crt"}) {
     std::ofstream(dir.path() / name) << "x";
   }
   fs::create_directory(dir.path() / "vhost.d/adir.test");
   ProxyFiles files = ScanProxyFiles((dir.path() / "certs").string(), (dir.path() / "vhost.d").string(),
                                     (dir.path() / "htpasswd").string());
   EXPECT_EQ(files.certs, (std::set<std::string>{"default", "shop.test"}));
+  EXPECT_EQ(files.client_cas, (std::set<std::string>{"shop.test"}));
+  EXPECT_EQ(files.crls, (std::set<std::string>{"shop.test"}));
+  EXPECT_TRUE(files.client_ca);
+  EXPECT_FALSE(files.client_crl);
   // A path's hash only before _location(_override); hosts only by the host grammar (a regex by its SHA-1).
   EXPECT_EQ(files.vhost_d, (std::set<std::string>{"*.wild.test", "*.wild.test_location_override", "default", "shop.test",
                                                   "shop.test_0123456789abcdef0123456789abcdef01234567_location",

@@ -136,16 +136,16 @@ TEST(RoutingTest, AcmeChallengesFromTheProxyUnlessAContainerOrTheProxySaysNo) {
 }
 
 TEST(RoutingTest, NginxProxySettingsWebvpsDoesNotReadAreNamedNotSilentlyDropped) {
-  auto container = Backend("multi", {{"VIRTUAL_HOST", "x.test"}, {"VIRTUAL_HOST_MULTIPORTS", "x.test: {}"}, {"PATH", "/bin"}});
-  container.labels = {{"com.github.nginx-proxy.nginx-proxy.ssl_verify_client", "on"},
+  auto container = Backend("multi", {{"VIRTUAL_HOST", "x.test"}, {"SERVER_TOKENS", "on"}, {"PATH", "/bin"}});
+  container.labels = {{"com.github.nginx-proxy.nginx-proxy.http2.enable", "false"},
                       {"com.github.nginx-proxy.nginx-proxy.other", "x"}, {"org.example", "y"}};
   ContainerInfo view = RoutingView(container);
   EXPECT_FALSE(view.env.contains("PATH"));
   EXPECT_FALSE(view.labels.contains("org.example"));
   auto model = BuildRoutingModel({view}, Options());
   ASSERT_TRUE(model.hosts.contains("x.test")) << "still served";
-  EXPECT_EQ(model.unsupported, (std::vector<std::string>{"multi: VIRTUAL_HOST_MULTIPORTS",
-                                                         "multi: label com.github.nginx-proxy.nginx-proxy.ssl_verify_client"}));
+  EXPECT_EQ(model.unsupported, (std::vector<std::string>{"multi: SERVER_TOKENS",
+                                                         "multi: label com.github.nginx-proxy.nginx-proxy.http2.enable"}));
   // Its value never reaches the config.
   EXPECT_TRUE(model.rejections.empty());
 }
@@ -175,6 +175,68 @@ TEST(RoutingTest, NewNginxProxySettingsAreCheckedLikeEveryOther) {
     EXPECT_FALSE(LoadbalanceProblem(good, &directive)) << good;
     EXPECT_TRUE(directive.ends_with(';') && !directive.ends_with(";;")) << directive;
   }
+}
+
+TEST(RoutingTest, VirtualHostMultiportsRoutesHostsAndPathsToPortsOfOneContainer) {
+  auto container = Backend("multi", {{"VIRTUAL_HOST", "ignored.test"}, {"VIRTUAL_PORT", "8000"},
+                                     {"VIRTUAL_HOST_MULTIPORTS",
+                                      "www.example.org:\n"
+                                      "service.example.org:\n"
+                                      "  \"/\":\n"
+                                      "    port: 8080\n"
+                                      "  \"/sub\":\n"
+                                      "    port: 9000\n"
+                                      "    dest: /receiver\n"}});
+  auto model = BuildRoutingModel({container}, Options());
+  ASSERT_TRUE(model.rejections.empty()) << model.rejections[0].reason;
+  EXPECT_FALSE(model.hosts.contains("ignored.test")) << "MULTIPORTS replaces VIRTUAL_HOST";
+  EXPECT_EQ(model.hosts.at("www.example.org").locations.at("/").backends.at(0).port, 8000) << "no port: the default one";
+  const auto& service = model.hosts.at("service.example.org");
+  EXPECT_EQ(service.containers, std::vector<std::string>{"multi"});
+  EXPECT_EQ(service.locations.at("/").backends.at(0).port, 8080);
+  EXPECT_EQ(service.locations.at("/sub").backends.at(0).port, 9000);
+  EXPECT_EQ(service.locations.at("/sub").dest, "/receiver");
+  // JSON is YAML too.
+  container.env["VIRTUAL_HOST_MULTIPORTS"] = R"({"api.example.org": {"/v1/": {"port": 7000}}})";
+  model = BuildRoutingModel({container}, Options());
+  EXPECT_EQ(model.hosts.at("api.example.org").locations.at("/v1/").backends.at(0).port, 7000);
+}
+
+TEST(RoutingTest, ABadVirtualHostMultiportsNamesTheEntryAndLeavesTheContainerOut) {
+  for (auto [value, says] : {std::pair{"[a, b]", "expected a map of host names"},
+                             {"{bad", "not YAML or JSON"},
+                             {"x.test;evil:", "host \"x.test;evil\""},
+                             {"x.test: {\"/a;b\": }", "path \"/a;b\""},
+                             {"x.test: {\"/\": {port: 70000}}", "port \"70000\""},
+                             {"x.test: {\"/\": {port: 80, weight: 2}}", "only port and dest are read"},
+                             {"x.test: {\"/\": {dest: \"/a b\"}}", "dest \"/a b\""},
+                             {"x.test: [1]", "expected a map of paths"},
+                             {"{}", "no host name"}}) {
+    auto container = Backend("c", {{"VIRTUAL_HOST_MULTIPORTS", value}});
+    auto model = BuildRoutingModel({container}, Options());
+    EXPECT_TRUE(model.hosts.empty()) << value;
+    ASSERT_EQ(model.rejections.size(), 1u) << value;
+    EXPECT_EQ(model.rejections[0].setting, "VIRTUAL_HOST_MULTIPORTS");
+    EXPECT_NE(model.rejections[0].reason.find(says), std::string::npos) << value << ": " << model.rejections[0].reason;
+  }
+  std::string many;
+  for (int i = 0; i < 101; ++i) many += "h" + std::to_string(i) + ".test:\n";
+  EXPECT_FALSE(ParseMultiports(many).ok());
+}
+
+TEST(RoutingTest, HostNetworkedContainersAreRefusedAndIpv6IsPreferredWhenAsked) {
+  auto host = Backend("hostnet", {{"VIRTUAL_HOST", "h.test"}});
+  host.network_mode = "host";
+  auto model = BuildRoutingModel({host}, Options());
+  EXPECT_TRUE(model.hosts.empty());
+  ASSERT_EQ(model.rejections.size(), 1u);
+  EXPECT_EQ(model.rejections[0].setting, "network_mode");
+  auto dual = Backend("dual", {{"VIRTUAL_HOST", "d.test"}});
+  dual.networks = {{"proxy", "172.20.0.7", "fd00::7"}};
+  RoutingOptions options = Options();
+  EXPECT_EQ(BuildRoutingModel({dual}, options).hosts.at("d.test").locations.at("/").backends[0].address, "172.20.0.7");
+  options.prefer_ipv6 = true;
+  EXPECT_EQ(BuildRoutingModel({dual}, options).hosts.at("d.test").locations.at("/").backends[0].address, "[fd00::7]");
 }
 
 TEST(RoutingTest, AddressFromTheFirstSharedNetworkByName) {
