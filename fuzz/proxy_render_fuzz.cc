@@ -29,6 +29,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   files.htpasswd = {"good.test"};
   RenderOptions render;
   render.internal_deny = {"172.20.0.0/16"};
+  // The proxy's own options in their variants, since they shape every server block.
+  render.error_pages = size % 2 ? "/usr/share/nginx/html/errors" : "";
+  render.proxy_protocol = size % 3 == 0;
+  if (render.proxy_protocol) render.trusted_proxies = {"10.0.0.0/8"};
   fuzz::CheckRendered(model, files, render);
   return 0;
 }

@@ -396,9 +396,13 @@ void ProxyService::ApplyNow() {
   input.files = ScanProxyFiles(settings_.certs_dir, settings_.vhost_dir, settings_.htpasswd_dir);
   input.render = RenderOptionsFor(settings_);
   input.render.internal_deny = proxy_subnets_;
-  // The admin's proxy.conf, when there is one (in split mode, mounted in both containers).
-  struct stat proxy_conf {};
-  if (::stat(settings_.proxy_conf.c_str(), &proxy_conf) != 0 || !S_ISREG(proxy_conf.st_mode)) input.render.proxy_conf.clear();
+  // The admin's proxy.conf and 50x.html, when they are there (in split mode, mounted in both containers).
+  auto is_file = [](const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+  };
+  if (!is_file(settings_.proxy_conf)) input.render.proxy_conf.clear();
+  if (!is_file(settings_.error_pages + "/50x.html")) input.render.error_pages.clear();
   input.files_changed = files_changed_;
   files_changed_ = false;
   ApplyOutcome outcome = applier_.Apply(input);

@@ -37,6 +37,9 @@ struct RenderOptions {
   std::string network_internal = "/etc/nginx/network_internal.conf";
   /// Included in every server block: the 503 page while none of the host's backends answers.
   std::string unavailable_page = "/etc/nginx/webvps-unavailable.conf";
+  /// nginx-proxy's custom error pages: the directory holding the admin's 50x.html, answered for
+  /// nginx's own 500, 502 (as 503), 503 and 504 instead of the 503 page; empty when there is none.
+  std::string error_pages;
   /// Where ACME HTTP-01 challenge files are served from (mounted by the ACME client).
   std::string acme_root = "/usr/share/nginx/html";
   /// ACME_HTTP_CHALLENGE_ACCEPT_UNKNOWN_HOST: the catch-all answers challenges for any host too.
@@ -44,8 +47,13 @@ struct RenderOptions {
   /// DEFAULT_ROOT: what `/` answers on a host whose containers all have a VIRTUAL_PATH: nginx's
   /// `return` arguments (checked by DefaultRootProblem), or "none" for no `/` location at all.
   std::string default_root = "404";
-  /// EXTERNAL_HTTPS_PORT: the port clients reach HTTPS on, for the redirect (443: none written).
+  /// EXTERNAL_HTTPS_PORT: the port clients reach HTTPS on, for the redirect (443: none written)
+  /// and X-Forwarded-Port; EXTERNAL_HTTP_PORT: the one they reach HTTP on, for X-Forwarded-Port.
   int external_https_port = 443;
+  int external_http_port = 80;
+  /// ENABLE_PROXY_PROTOCOL: every listener expects a PROXY protocol header (a TCP load balancer
+  /// in front), and the client's address in it is believed from the trusted proxies only.
+  bool proxy_protocol = false;
   /// The access log (nginx-proxy's LOG_FORMAT, LOG_FORMAT_ESCAPE, LOG_JSON, DISABLE_ACCESS_LOGS):
   /// the `vhost` format's text (LogFormatProblem) or empty for webvps's own, its escaping
   /// (default | json | none), and whether requests are logged at all.

@@ -203,6 +203,16 @@ std::optional<Request> ReadRequest(const ContainerInfo& container, const Routing
     model.rejections.push_back({container.name, setting, reason});
     return std::nullopt;
   };
+  // A setting that is true or false: anything else is its problem (false returned).
+  auto boolean = [&](const std::optional<std::string>& value, const std::string& setting, bool& out) {
+    if (!value) return true;
+    if (*value != "true" && *value != "false") {
+      reject(setting, QuoteForMessage(*value) + ": expected true or false");
+      return false;
+    }
+    out = *value == "true";
+    return true;
+  };
   auto virtual_host = SettingOf(container, "VIRTUAL_HOST");
   auto multiports = SettingOf(container, "VIRTUAL_HOST_MULTIPORTS");
   if (!virtual_host && !multiports) return std::nullopt;
@@ -275,13 +285,9 @@ std::optional<Request> ReadRequest(const ContainerInfo& container, const Routing
     request.cert_name = *cert;
   }
   request.trust_default_cert = options.trust_default_cert;
-  if (auto trust = LabelOf(container, "trust-default-cert")) {
-    if (*trust != "true" && *trust != "false") return reject("label trust-default-cert", QuoteForMessage(*trust) + ": expected true or false");
-    request.trust_default_cert = *trust == "true";
-  }
-  if (auto http = SettingOf(container, "ENABLE_HTTP_ON_MISSING_CERT")) {
-    if (*http != "true" && *http != "false") return reject("ENABLE_HTTP_ON_MISSING_CERT", QuoteForMessage(*http) + ": expected true or false");
-    request.http_on_missing_cert = *http == "true";
+  if (!boolean(LabelOf(container, "trust-default-cert"), "label trust-default-cert", request.trust_default_cert) ||
+      !boolean(SettingOf(container, "ENABLE_HTTP_ON_MISSING_CERT"), "ENABLE_HTTP_ON_MISSING_CERT", request.http_on_missing_cert)) {
+    return std::nullopt;
   }
   if (auto redirect = SettingOf(container, "NON_GET_REDIRECT")) {
     if (*redirect != "301" && *redirect != "302" && *redirect != "303" && *redirect != "307" && *redirect != "308") {
@@ -313,11 +319,8 @@ std::optional<Request> ReadRequest(const ContainerInfo& container, const Routing
     }
   }
   request.acme_challenge = options.acme_challenge;
-  if (auto acme = SettingOf(container, "ACME_HTTP_CHALLENGE_LOCATION")) {
-    if (*acme != "true" && *acme != "false") {
-      return reject("ACME_HTTP_CHALLENGE_LOCATION", QuoteForMessage(*acme) + ": expected true or false");
-    }
-    request.acme_challenge = *acme == "true";
+  if (!boolean(SettingOf(container, "ACME_HTTP_CHALLENGE_LOCATION"), "ACME_HTTP_CHALLENGE_LOCATION", request.acme_challenge)) {
+    return std::nullopt;
   }
   int port = 80;
   if (auto virtual_port = SettingOf(container, "VIRTUAL_PORT")) {

@@ -33,7 +33,8 @@ NginxProxyEnvironment ReadNginxProxyEnvironment(const EnvironmentLookup& environ
           get("HTTP_PORT"),   get("HTTPS_PORT"),   get("ENABLE_IPV6"),            get("TRUST_DOWNSTREAM_PROXY"),
           get("ACME_HTTP_CHALLENGE_LOCATION"), get("ACME_HTTP_CHALLENGE_ACCEPT_UNKNOWN_HOST"), get("DEFAULT_ROOT"),
           get("TRUST_DEFAULT_CERT"), get("EXTERNAL_HTTPS_PORT"), get("LOG_FORMAT"), get("LOG_FORMAT_ESCAPE"),
-          get("LOG_JSON"), get("DISABLE_ACCESS_LOGS"), get("RESOLVERS"), get("PREFER_IPV6_NETWORK")};
+          get("LOG_JSON"), get("DISABLE_ACCESS_LOGS"), get("RESOLVERS"), get("PREFER_IPV6_NETWORK"),
+          get("EXTERNAL_HTTP_PORT"), get("ENABLE_PROXY_PROTOCOL")};
 }
 
 std::string DefaultDockerHost(const NginxProxyEnvironment& environment, const std::function<bool(const std::string&)>& exists) {
@@ -90,6 +91,11 @@ Settings ReadSettings(ConfigReader& config, const NginxProxyEnvironment& environ
   }
   settings.external_https_port = static_cast<int>(
       IntegerWithFallback(config, "proxy.external_https_port", "EXTERNAL_HTTPS_PORT", environment.external_https_port, 443));
+  settings.external_http_port = static_cast<int>(IntegerWithFallback(config, "proxy.external_http_port", "EXTERNAL_HTTP_PORT",
+                                                                     environment.external_http_port, settings.http_port));
+  // A PROXY header says who the client is: believed only from the load balancers in front, so
+  // that a client reaching the port itself cannot name any address it likes.
+  settings.proxy_protocol = config.Boolean("proxy.proxy_protocol", environment.enable_proxy_protocol == "true");
   // The access log as nginx-proxy's variables set it: LOG_JSON for its JSON format, LOG_FORMAT
   // for one's own (which wins), DISABLE_ACCESS_LOGS for none.
   bool json = environment.log_json == "true";
@@ -114,6 +120,10 @@ Settings ReadSettings(ConfigReader& config, const NginxProxyEnvironment& environ
       config.Reject("proxy.trusted_proxies", QuoteForMessage(subnet) + ": expected an address with a prefix length, like 10.0.0.0/8");
     }
   }
+  if (settings.proxy_protocol && settings.trusted_proxies.empty()) {
+    config.Reject("proxy.proxy_protocol",
+                  "needs proxy.trusted_proxies: the load balancers whose PROXY header is believed (their subnets)");
+  }
 
   std::string mode = config.Choice("nginx.mode", "supervise", {"supervise", "container"});
   settings.mode = mode == "container" ? NginxMode::kContainer : NginxMode::kSupervise;
@@ -126,11 +136,12 @@ Settings ReadSettings(ConfigReader& config, const NginxProxyEnvironment& environ
   settings.htpasswd_dir = config.String("nginx.htpasswd_dir", settings.htpasswd_dir);
   settings.work_dir = config.String("nginx.work_dir", settings.work_dir);
   settings.proxy_conf = config.String("nginx.proxy_conf", settings.proxy_conf);
+  settings.error_pages = config.String("nginx.error_pages", settings.error_pages);
   settings.stop_timeout = config.Duration("nginx.stop_timeout", settings.stop_timeout);
   for (auto [key, value] : {std::pair{"nginx.main_config", settings.main_config}, {"nginx.config", settings.nginx_config},
                             {"nginx.certs", settings.certs_dir}, {"nginx.vhost_dir", settings.vhost_dir},
                             {"nginx.htpasswd_dir", settings.htpasswd_dir}, {"nginx.work_dir", settings.work_dir},
-                            {"nginx.proxy_conf", settings.proxy_conf}}) {
+                            {"nginx.proxy_conf", settings.proxy_conf}, {"nginx.error_pages", settings.error_pages}}) {
     // These paths are written into the nginx config: the same rules as any other value there.
     if (!value.starts_with('/')) {
       config.Reject(key, "expected an absolute path");
@@ -169,11 +180,14 @@ RenderOptions RenderOptionsFor(const Settings& settings) {
   options.acme_unknown_hosts = settings.acme_unknown_hosts;
   options.default_root = settings.default_root;
   options.external_https_port = settings.external_https_port;
+  options.external_http_port = settings.external_http_port;
+  options.proxy_protocol = settings.proxy_protocol;
   options.log_format = settings.log_format;
   options.log_escape = settings.log_escape;
   options.access_log = settings.access_log;
   options.resolvers = settings.resolvers;
   options.proxy_conf = settings.proxy_conf;
+  options.error_pages = settings.error_pages;
   return options;
 }
 

@@ -41,11 +41,14 @@ struct Settings {
   std::string default_root = "404";  ///< proxy.default_root, or DEFAULT_ROOT: `/` of a host with paths only
   bool trust_default_cert = true;    ///< proxy.trust_default_cert, or TRUST_DEFAULT_CERT
   int external_https_port = 443;     ///< proxy.external_https_port, or EXTERNAL_HTTPS_PORT: in the HTTPS redirect
+  int external_http_port = 80;       ///< proxy.external_http_port, or EXTERNAL_HTTP_PORT (default: proxy.http_port)
+  bool proxy_protocol = false;       ///< proxy.proxy_protocol, or ENABLE_PROXY_PROTOCOL (needs proxy.trusted_proxies)
   std::string log_format;            ///< proxy.log_format, or LOG_FORMAT (LOG_JSON=true: nginx-proxy's JSON); empty: webvps's
   std::string log_escape = "default";  ///< proxy.log_format_escape, or LOG_FORMAT_ESCAPE: default | json | none
   bool access_log = true;            ///< proxy.access_log; DISABLE_ACCESS_LOGS=true turns it off
   std::vector<std::string> resolvers;  ///< proxy.resolvers, or RESOLVERS (space-separated)
   std::string proxy_conf = "/etc/nginx/proxy.conf";  ///< nginx.proxy_conf: included instead of the proxy settings when present
+  std::string error_pages = "/usr/share/nginx/html/errors";  ///< nginx.error_pages: its 50x.html, when present
 
   NginxMode mode = NginxMode::kSupervise;  ///< nginx.mode: supervise | container
   std::string nginx_container;  ///< nginx.container: the nginx container in container mode (name or id);
@@ -70,6 +73,7 @@ struct NginxProxyEnvironment {
   std::string acme_http_challenge_location;  ///< "false": no proxy-served ACME challenges by default
   std::string acme_http_challenge_accept_unknown_host, default_root, trust_default_cert, external_https_port;
   std::string log_format, log_format_escape, log_json, disable_access_logs, resolvers, prefer_ipv6_network;
+  std::string external_http_port, enable_proxy_protocol;
 };
 NginxProxyEnvironment ReadNginxProxyEnvironment(const EnvironmentLookup& environment);
 
@@ -81,7 +85,8 @@ std::string DefaultDockerHost(const NginxProxyEnvironment& environment, const st
 Settings ReadSettings(ConfigReader& config, const NginxProxyEnvironment& environment);
 
 /// The routing and rendering options the settings give (without what proxy-gen learns at run
-/// time: its networks and their subnets). render.proxy_conf is the path, whether or not it exists.
+/// time: its networks and their subnets). render.proxy_conf and render.error_pages are the paths,
+/// whether or not the files exist.
 RoutingOptions RoutingOptionsFor(const Settings& settings);
 RenderOptions RenderOptionsFor(const Settings& settings);
 

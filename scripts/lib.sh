@@ -29,7 +29,6 @@ compose_command() {
     auto) if docker compose version >/dev/null 2>&1; then echo "docker compose"
           elif command -v docker-compose >/dev/null; then echo docker-compose
           else die "neither \`docker compose\` (v2) nor docker-compose (1.29) is installed"; fi ;;
-    *) die "WEBVPS_COMPOSE: '$WEBVPS_COMPOSE' is none of v2, v1, auto" ;;
   esac
 }
 WEBVPS_COMPOSE_COMMAND=
@@ -73,10 +72,12 @@ ensure_proxy_network() {
   say "network $WEBVPS_PROXY_NETWORK created"
 }
 
-# The full ids of a site's running web containers (two during a restart or upgrade), or nothing.
-site_web_containers() {
-  docker ps -q --no-trunc --filter "label=com.docker.compose.project=$WEBVPS_SITE_PREFIX$1" --filter label=com.docker.compose.service=web
+# The full ids of a site's running containers of one compose service (web: two during a restart
+# or upgrade), or nothing.
+site_containers() {
+  docker ps -q --no-trunc --filter "label=com.docker.compose.project=$WEBVPS_SITE_PREFIX$1" --filter "label=com.docker.compose.service=$2"
 }
+site_web_containers() { site_containers "$1" web; }
 
 # The admin tool (admin/, in webvps/admin): the one reader and writer of the site registry, the
 # record of site ids and the sites' directories. It runs with the data root at /data, on no

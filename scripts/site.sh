@@ -157,7 +157,7 @@ cmd_passwd() {
 cmd_dump() {
   local name=${1:-} db
   valid_site_name "$name" || usage
-  db=$(docker ps -q --filter "label=com.docker.compose.project=$WEBVPS_SITE_PREFIX$name" --filter label=com.docker.compose.service=db | head -n 1)
+  db=$(site_containers "$name" db | head -n 1)
   [ -n "$db" ] || die "site $name has no running database (is it a lamp site, and started?)"
   [ -t 1 ] && die "the dump goes to standard output: redirect it to a file (scripts/site.sh dump $name > $name.sql)"
   docker exec "$db" mariadb-dump --single-transaction --routines --events --all-databases

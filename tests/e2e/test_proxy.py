@@ -627,8 +627,9 @@ def test_split_mode_reloads_an_nginx_container_through_the_docker_api(stack, tmp
     nginx = stack.run("nginx", "--network", stack.network, "--label", "webvps.proxy.role=nginx", "--no-healthcheck",
                       *shared, "webvps/proxy", "nginx", "-g", "daemon off;")
     # proxy-gen alone holds the Docker socket and sits on no network at all.
+    # Health asked every second: the image's 30 s interval would put the first probe at the timeout.
     generator = stack.run("generator", "--network", "none", "-v", f"{SOCKET}:/var/run/docker.sock:ro", *shared,
-                          "-e", "WEBVPS_PROXY_GEN_NGINX_MODE=container", "webvps/proxy")
+                          "--health-interval", "1s", "-e", "WEBVPS_PROXY_GEN_NGINX_MODE=container", "webvps/proxy")
     ip = ip_of(nginx, stack.network)
     stack.backend("split", "split.test")
     assert wait_until(lambda: status_of(ip, "split.test") == 200, what="the site through the nginx container")
@@ -714,3 +715,68 @@ def test_client_certificates_are_required_where_the_hosts_ca_is_there(stack, tmp
     status, body = get("mtls.test", server)
     assert status == 400 and "No required SSL certificate was sent" in body, (status, body[:200])
     assert get("open.test", certs / "open.test.crt") == (200, "open\n"), "the other host asks for no certificate"
+
+def test_an_admins_error_page_and_the_external_http_port_as_nginx_proxy_sets_them(stack):
+    errors = stack.tmp / "errors"
+    errors.mkdir()
+    (errors / "50x.html").write_text("<h1>Our own sorry page</h1>\n")
+    proxy = stack.proxy("-v", f"{errors}:/usr/share/nginx/html/errors:ro", "-e", "EXTERNAL_HTTP_PORT=8080")
+    ip = ip_of(proxy, stack.network)
+    stack.backend("up", "up.test", body="port=$http_x_forwarded_port")
+    # Its nginx listens on 80, so 81 is refused: nginx's own 502, answered with the admin's page as 503.
+    stack.backend("refusing", "refusing.test", env=("VIRTUAL_PORT=81",))
+    assert wait_until(lambda: status_of(ip, "up.test") == 200 and status_of(ip, "refusing.test") == 503, what="the hosts")
+    assert http_get(ip, "up.test")[1] == "port=8080\n", "X-Forwarded-Port is the port the client reached"
+    for host in ("refusing.test", "nobody.test"):
+        status, body, headers = http_get(ip, host, "/some/page")
+        assert (status, body) == (503, "<h1>Our own sorry page</h1>\n"), (host, status, body)
+        assert headers["cache-control"] == "no-store"
+        status, body, _ = http_get(ip, host, "/form", method="POST")
+        assert (status, body) == (503, "<h1>Our own sorry page</h1>\n"), "a POST gets the page too, not 405"
+    # The page's path is the proxy's own and internal: not reachable as a page of a site.
+    assert http_get(ip, "up.test", "/.webvps/50x.html")[0] == 404
+    # Without the file, webvps's own 503 page, at the next apply.
+    (errors / "50x.html").unlink()
+    stack.backend("later", "later.test")
+    assert wait_until(lambda: status_of(ip, "later.test") == 200, what="the next apply")
+    status, body, headers = http_get(ip, "refusing.test")
+    assert status == 503 and "This site is starting or stopped" in body and headers["retry-after"] == "5"
+
+
+def proxied_request(ip, host, proxy_line):
+    """A request behind a PROXY protocol header (`proxy_line`, or none): the response, or b"" when
+    nginx closes the connection."""
+    with socket.create_connection((ip, 80), timeout=3) as sock:
+        sock.sendall(proxy_line + f"GET / HTTP/1.1\r\nHost: {host}\r\nX-Forwarded-For: 198.51.100.9\r\n"
+                                  "Connection: close\r\n\r\n".encode())
+        data = b""
+        try:
+            while chunk := sock.recv(65536):
+                data += chunk
+        except ConnectionResetError:
+            pass
+    return data.decode(errors="replace")
+
+
+def test_the_proxy_protocol_names_the_client_only_from_a_trusted_load_balancer(stack):
+    gateway = f"{stack.prefix}.1"  # where this test's connections come from
+    trusting = stack.proxy("-e", "ENABLE_PROXY_PROTOCOL=true", "-e", f"WEBVPS_PROXY_GEN_PROXY_TRUSTED_PROXIES={gateway}/32",
+                           name="pp-proxy")
+    distrusting = stack.proxy("-e", "ENABLE_PROXY_PROTOCOL=true", "-e", "WEBVPS_PROXY_GEN_PROXY_TRUSTED_PROXIES=192.0.2.0/24",
+                              name="pp-other-proxy")
+    stack.backend("seen", "seen.test", body="real=$http_x_real_ip for=$http_x_forwarded_for")
+    header = f"PROXY TCP4 203.0.113.7 {gateway} 40000 80\r\n".encode()
+    ip = ip_of(trusting, stack.network)
+    assert wait_until(lambda: proxied_request(ip, "seen.test", header).endswith("\r\n\r\nreal=203.0.113.7 for=203.0.113.7\n"),
+                      what="the client named by a trusted load balancer")
+    assert proxied_request(ip, "seen.test", b"") == "", "a connection without a PROXY header is closed"
+    # The same header from a source that is not a trusted proxy names nobody: the site sees the source.
+    other = ip_of(distrusting, stack.network)
+    assert wait_until(lambda: proxied_request(other, "seen.test", header).endswith(f"real={gateway} for={gateway}\n"),
+                      what="an untrusted source's PROXY header ignored")
+    # Refused without trusted proxies, with the reason, before anything is served.
+    refused = stack.run("pp-refused", "--network", stack.network, "-v", f"{SOCKET}:/var/run/docker.sock:ro",
+                        "-e", "ENABLE_PROXY_PROTOCOL=true", "webvps/proxy")
+    assert wait_until(lambda: docker("inspect", "--format", "{{.State.Running}}", refused).stdout.strip() == "false",
+                      what="the proxy refusing its settings")
+    assert "proxy.proxy_protocol: needs proxy.trusted_proxies" in stack.logs(refused)

@@ -118,14 +118,15 @@ inline std::optional<std::string> RenderedShapeProblem(std::string_view config, 
                                              "proxy_max_temp_file_size", "proxy_connect_timeout", "proxy_send_timeout",
                                              "proxy_read_timeout", "gzip", "gzip_proxied", "gzip_vary", "gzip_comp_level",
                                              "gzip_min_length", "gzip_types", "upstream", "server", "log_format",
-                                             "access_log", "resolver", "include"};
+                                             "access_log", "resolver", "include", "real_ip_header",
+                                             "set_real_ip_from"};
   static const std::set<std::string> kServer = {"listen", "server_name", "return", "ssl_reject_handshake", "ssl_certificate",
                                                 "ssl_certificate_key", "ssl_protocols", "ssl_session_cache", "add_header",
                                                 "include", "location", "error_page", "ssl_client_certificate",
                                                 "ssl_verify_client", "ssl_crl"};
   static const std::set<std::string> kLocation = {"deny", "include", "proxy_pass", "uwsgi_pass", "fastcgi_pass", "grpc_pass",
                                                   "auth_basic", "auth_basic_user_file", "root", "try_files", "return",
-                                                  "default_type", "add_header"};
+                                                  "default_type", "add_header", "internal", "alias"};
   auto where = [](const NginxDirective& d) { return "'" + d.words.front() + "'"; };
   for (const auto& top : parsed.directives) {
     if (!kTop.contains(top.words.front())) return "top-level directive " + where(top);

@@ -352,6 +352,55 @@ TEST(RenderTest, KeepaliveAndLoadbalanceLabelsShapeTheUpstream) {
   EXPECT_NE(config.find("    keepalive 64;\n"), std::string::npos);
 }
 
+TEST(RenderTest, AnAdminsErrorPageReplacesTheUnavailablePageEverywhere) {
+  RenderOptions options = SampleOptions();
+  options.error_pages = "/usr/share/nginx/html/errors";
+  RoutingModel model = SampleModel();
+  std::string config = RenderNginxConfig(model, SampleFiles(), options);
+  EXPECT_EQ(config.find("webvps-unavailable.conf"), std::string::npos);
+  // The five proxying servers and the catch-all, whose 503 goes through a location so that the
+  // error page's own request is not answered by the server's `return` again.
+  EXPECT_EQ(Count(config, "    error_page 502 =503 /.webvps/50x.html;  # no backend answers\n"), 6u);
+  EXPECT_EQ(Count(config, "    location = /.webvps/50x.html {\n        internal;\n        alias /usr/share/nginx/html/errors/50x.html;\n"),
+            6u);
+  EXPECT_NE(config.find("    server_name _;\n    error_page 500 503 504 /.webvps/50x.html;"), std::string::npos);
+  EXPECT_NE(config.find("    }\n    location / {\n        return 503;\n    }\n}"), std::string::npos);
+  EXPECT_EQ(config.find("\n    return 503;"), std::string::npos);
+  auto problem = testing::RenderedShapeProblem(config, HostsOf(model));
+  EXPECT_FALSE(problem) << *problem;
+}
+
+TEST(RenderTest, TheProxyProtocolIsOnEveryListenerAndBelievedFromTrustedProxiesOnly) {
+  RenderOptions options = SampleOptions();
+  options.ipv6 = true;
+  options.proxy_protocol = true;
+  options.trusted_proxies = {"10.0.0.0/8"};
+  RoutingModel model = SampleModel();
+  std::string config = RenderNginxConfig(model, SampleFiles(), options);
+  // Every listen line ends in proxy_protocol; the one other such line is real_ip_header's.
+  EXPECT_EQ(Count(config, "    listen "), Count(config, " proxy_protocol;\n") - 1);
+  EXPECT_NE(config.find("    listen 443 ssl http2 proxy_protocol;\n    listen [::]:443 ssl http2 proxy_protocol;\n"), std::string::npos);
+  EXPECT_NE(config.find("real_ip_header proxy_protocol;\nset_real_ip_from 10.0.0.0/8;\n"), std::string::npos);
+  auto problem = testing::RenderedShapeProblem(config, HostsOf(model));
+  EXPECT_FALSE(problem) << *problem;
+  options.proxy_protocol = false;
+  config = RenderNginxConfig(model, SampleFiles(), options);
+  EXPECT_EQ(config.find("proxy_protocol"), std::string::npos);
+  EXPECT_EQ(config.find("real_ip"), std::string::npos);
+}
+
+TEST(RenderTest, XForwardedPortIsThePortTheClientReachedUnlessATrustedProxySaysOtherwise) {
+  RenderOptions options = SampleOptions();
+  options.external_http_port = 8080;
+  options.external_https_port = 8443;
+  std::string config = RenderNginxConfig(RoutingModel{}, ProxyFiles{}, options);
+  EXPECT_NE(config.find("map $scheme $proxy_x_forwarded_port {\n    default 8080;\n    https 8443;\n}\n"), std::string::npos);
+  options.trusted_proxies = {"192.0.2.0/24"};
+  config = RenderNginxConfig(RoutingModel{}, ProxyFiles{}, options);
+  EXPECT_NE(config.find("map $scheme $webvps_client_port {\n    default 8080;\n    https 8443;\n}\n"), std::string::npos);
+  EXPECT_NE(config.find("$proxy_x_forwarded_port {\n    default $webvps_client_port;\n    \"~^1:"), std::string::npos);
+}
+
 TEST(CertificateChoiceTest, AHostThatDoesNotTrustTheDefaultCertificateHasNoHttps) {
   ProxyFiles files;
   files.certs = {"default"};

@@ -114,6 +114,37 @@ TEST(ProxyGenSettingsTest, NginxProxysTrustAndAcmeVariables) {
   EXPECT_FALSE(Read("proxy:\n  acme_challenge: false\n")->acme_challenge);
 }
 
+TEST(ProxyGenSettingsTest, TheProxyProtocolNeedsTrustedProxiesAndExternalPortsFollowTheListeners) {
+  auto refused = Read("", {.enable_proxy_protocol = "true"});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message().find("proxy.proxy_protocol: needs proxy.trusted_proxies"), std::string::npos)
+      << refused.error().message();
+  auto accepted = Read("proxy:\n  trusted_proxies: [10.0.0.0/8]\n", {.enable_proxy_protocol = "true"});
+  ASSERT_TRUE(accepted.ok()) << accepted.error().message();
+  EXPECT_TRUE(RenderOptionsFor(*accepted).proxy_protocol);
+  EXPECT_FALSE(Read("")->proxy_protocol);
+
+  // EXTERNAL_HTTP_PORT defaults to the port nginx listens on; EXTERNAL_HTTPS_PORT to 443 (nginx-proxy's).
+  auto ports = Read("proxy:\n  http_port: 8080\n  https_port: 8443\n");
+  ASSERT_TRUE(ports.ok()) << ports.error().message();
+  EXPECT_EQ(ports->external_http_port, 8080);
+  EXPECT_EQ(ports->external_https_port, 443);
+  auto external = Read("", {.external_http_port = "8000"});
+  ASSERT_TRUE(external.ok()) << external.error().message();
+  EXPECT_EQ(RenderOptionsFor(*external).external_http_port, 8000);
+  auto bad = Read("", {.external_http_port = "http"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message().find("proxy.external_http_port"), std::string::npos) << bad.error().message();
+  EXPECT_NE(bad.error().message().find("EXTERNAL_HTTP_PORT"), std::string::npos);
+
+  // The error pages' directory is a path written into the config: the same rules as the others.
+  EXPECT_EQ(RenderOptionsFor(*Read("")).error_pages, "/usr/share/nginx/html/errors");
+  auto relative = Read("nginx:\n  error_pages: errors\n");
+  ASSERT_FALSE(relative.ok());
+  EXPECT_NE(relative.error().message().find("nginx.error_pages"), std::string::npos) << relative.error().message();
+  EXPECT_FALSE(Read("nginx:\n  error_pages: \"/srv/errors; evil\"\n").ok());
+}
+
 TEST(ProxyGenSettingsTest, TrustedProxiesAreSubnetsOnly) {
   auto good = Read("proxy:\n  trusted_proxies: [10.0.0.0/8, \"fd00::/8\"]\n");
   ASSERT_TRUE(good.ok()) << good.error().message();
