@@ -395,6 +395,13 @@ def test_forwarded_headers_a_client_sends_never_reach_a_site(stack):
             data += chunk
     client = subprocess.run(["ip", "-o", "route", "get", ip], capture_output=True, text=True).stdout.split(" src ")[1].split()[0]
     assert data.decode().endswith(f"proto=http for={client} port=80 host=told.test ssl=off\n"), data.decode()
+    # nginx-proxy's TRUST_DOWNSTREAM_PROXY=true: the proxy in front is believed (here, anyone is).
+    trusting = ip_of(stack.proxy("-e", "TRUST_DOWNSTREAM_PROXY=true", name="trusting-proxy"), stack.network)
+    forwarded = ("X-Forwarded-Proto: https", "X-Forwarded-For: 192.0.2.10", "X-Forwarded-Port: 443",
+                 "X-Forwarded-Host: shop.example")
+    assert wait_until(lambda: status_of(trusting, "told.test") == 200, what="the site through the trusting proxy")
+    body = http_get(trusting, "told.test", headers=forwarded)[1]
+    assert body == f"proto=https for=192.0.2.10, {client} port=443 host=shop.example ssl=on\n", body
 
 
 def test_acme_challenges_are_answered_by_the_proxy_for_hosts_without_a_certificate(stack):

@@ -330,7 +330,9 @@ INSTANTIATE_TEST_SUITE_P(
         Hostile{"CERT_NAME", "../../etc/ssl/private/key"}, Hostile{"CERT_NAME", "a;b"}, Hostile{"CERT_NAME", ".hidden"},
         Hostile{"CERT_NAME", "a b"}, Hostile{"NETWORK_ACCESS", "internal;"}, Hostile{"VIRTUAL_HOST", "a.test\x01"},
         // Found by fuzz/proxy_render_fuzz.cc: the backslash escaped the renderer's ';'.
-        Hostile{"VIRTUAL_HOST", "~^a\\"}, Hostile{"VIRTUAL_HOST", "~^a\\\\\\"}),
+        Hostile{"VIRTUAL_HOST", "~^a\\"}, Hostile{"VIRTUAL_HOST", "~^a\\\\\\"},
+        // A deliberate difference from nginx-proxy (docs/proxy-gen.md): no bracketed IPv6 literal.
+        Hostile{"VIRTUAL_HOST", "[2001:db8::1]"}),
     // Stable names (the setting and the index): ctest finds the tests by name.
     [](const ::testing::TestParamInfo<Hostile>& param) { return std::string(param.param.setting) + "_" + std::to_string(param.index); });
 
