@@ -35,7 +35,8 @@ bool IsElf(const std::string& file) {
 
 class Collector {
  public:
-  explicit Collector(std::string root) : root_(root == "/" ? "" : std::move(root)) {}
+  Collector(std::string root, const std::vector<std::string>& exclude)
+      : root_(root == "/" ? "" : std::move(root)), exclude_(exclude.begin(), exclude.end()) {}
 
   // Adds `path` and every symlink on the way to it; returns where it really is, or "" when
   // it does not exist (a problem is recorded).
@@ -102,6 +103,7 @@ class Collector {
     for (const auto& name : names) {
       struct stat info {};
       std::string child = dir + "/" + name;
+      if (exclude_.contains(child)) continue;
       if (::lstat((root_ + child).c_str(), &info) != 0) continue;
       if (S_ISDIR(info.st_mode)) AddTree(child);
       else if (S_ISREG(info.st_mode) || S_ISLNK(info.st_mode)) Add(child);
@@ -152,6 +154,7 @@ class Collector {
   std::string root_;
   std::map<std::string, ToolEntry> entries_;
   std::set<std::string> elf_files_;
+  std::set<std::string> exclude_;
   std::vector<std::string> problems_;
 };
 
@@ -179,16 +182,16 @@ Result<std::vector<std::string>> PathList(const YAML::Node& node, const std::str
 Result<ToolProfile> ParseToolProfile(std::string_view yaml, const std::string& source) {
   try {
     YAML::Node root = YAML::Load(std::string(yaml));
-    if (!root.IsMap()) return Error(source + ":1: expected a map with programs, trees, files, libraries");
+    if (!root.IsMap()) return Error(source + ":1: expected a map with programs, trees, files, libraries, exclude");
     for (const auto& entry : root) {
       std::string key = entry.first.Scalar();
-      if (key != "programs" && key != "trees" && key != "files" && key != "libraries") {
+      if (key != "programs" && key != "trees" && key != "files" && key != "libraries" && key != "exclude") {
         return Error(source + ":" + std::to_string(entry.first.Mark().line + 1) + ": " + key + ": unknown key");
       }
     }
     ToolProfile profile;
     for (auto [key, list] : {std::pair{"programs", &profile.programs}, {"trees", &profile.trees}, {"files", &profile.files},
-                             {"libraries", &profile.libraries}}) {
+                             {"libraries", &profile.libraries}, {"exclude", &profile.exclude}}) {
       auto paths = PathList(root, key, source);
       if (!paths.ok()) return paths.error();
       *list = std::move(*paths);
@@ -200,7 +203,7 @@ Result<ToolProfile> ParseToolProfile(std::string_view yaml, const std::string& s
 }
 
 ToolSet CollectTools(const ToolProfile& profile, const std::string& root) {
-  Collector collector(root);
+  Collector collector(root, profile.exclude);
   for (const auto& program : profile.programs) collector.Add(program);
   for (const auto& tree : profile.trees) collector.AddTree(tree);
   for (const auto& file : profile.files) collector.Add(file);

@@ -21,6 +21,7 @@ struct ToolProfile {
   std::vector<std::string> trees;      ///< directories taken whole (git-core, php's modules, terminfo)
   std::vector<std::string> files;      ///< single files (CA certificates)
   std::vector<std::string> libraries;  ///< sonames the loader opens at run time (NSS modules)
+  std::vector<std::string> exclude;    ///< parts of the trees left out (zoneinfo's right/: every jail pays per entry)
 };
 
 /// Parses the profile; errors name the source, line and key.

@@ -54,13 +54,13 @@ class SshHost:
         path = self.sites / "webvps.yaml"
         path.write_text(registry_text(sites))
 
-    def start(self):
+    def start(self, *extra, network="bridge"):
         self.name = f"webvps-test-sshd-{self.tag}-{uuid.uuid4().hex[:4]}"
-        docker("run", "-d", "--name", self.name, "--health-interval", "1s",
+        docker("run", "-d", "--name", self.name, "--health-interval", "1s", "--network", network,
                "-e", "WEBVPS_SSHD_CHROOT_RESCAN_INTERVAL=60s",
-               "-v", f"{self.sites}:/home", "-v", f"{self.keys_volume}:/etc/ssh/keys", "webvps/sshd")
+               "-v", f"{self.sites}:/home", "-v", f"{self.keys_volume}:/etc/ssh/keys", *extra, "webvps/sshd")
         wait_for_health(self.name, "healthy", timeout=120)
-        self.ip = json.loads(docker("inspect", "--format", "{{json .NetworkSettings.Networks}}", self.name).stdout)["bridge"]["IPAddress"]
+        self.ip = json.loads(docker("inspect", "--format", "{{json .NetworkSettings.Networks}}", self.name).stdout)[network]["IPAddress"]
 
     def remove(self):
         if self.name:
@@ -179,6 +179,128 @@ def test_a_shell_user_has_its_tools_and_sees_nobody_else(host):
     assert host.ssh("beta", "git init -q html/repo && echo '<?php echo 1+1;' > html/t.php && php html/t.php").stdout == "2"
     assert (host.sites / "beta" / "volumes" / "www" / "html" / "repo" / ".git").is_dir()
     assert (host.sites / "beta" / "volumes" / "www" / "html" / "t.php").stat().st_uid == BETA
+
+
+def make_ca_and_server_certificate(directory, name):
+    """A CA and a certificate for `name` signed by it; returns (ca.crt, server.crt, server.key)."""
+    run = lambda *args: subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=directory)
+    run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+        "-subj", "/CN=webvps test CA", "-addext", "basicConstraints=critical,CA:TRUE", "-keyout", "ca.key", "-out", "ca.crt")
+    run("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", f"/CN={name}",
+        "-keyout", "server.key", "-out", "server.csr")
+    (directory / "san.ext").write_text(f"subjectAltName=DNS:{name}\nbasicConstraints=CA:FALSE\n")
+    run("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
+        "-extfile", "san.ext", "-out", "server.crt")
+    os.chmod(directory / "server.key", 0o644)  # read by the server container's nginx user
+    return directory / "ca.crt", directory / "server.crt", directory / "server.key"
+
+
+def test_a_shell_jail_has_the_tools_of_a_php_webmaster_and_trusts_the_systems_cas(tmp_path):
+    """curl, wget and git over HTTPS with the system CA bundle (here one the test installs into the
+    image), composer, ssh-keygen, PHP with its time zones and no warning."""
+    network = f"webvps-test-sshd-tools-{uuid.uuid4().hex[:8]}"
+    docker("network", "create", network)
+    certs = tmp_path / "tls"
+    certs.mkdir()
+    ca, _, _ = make_ca_and_server_certificate(certs, "tls.test")
+    bundle = tmp_path / "ca-certificates.crt"
+    system = docker("run", "--rm", "--entrypoint", "cat", "webvps/sshd", "/etc/ssl/certs/ca-certificates.crt").stdout
+    bundle.write_text(system + ca.read_text())
+    conf = ('pid /tmp/nginx.pid; events {} http { access_log off; server { listen 443 ssl; '
+            'ssl_certificate /tls/server.crt; ssl_certificate_key /tls/server.key; '
+            'location / { return 200 "over tls\\n"; } } }')
+    server = f"webvps-test-tls-{uuid.uuid4().hex[:8]}"
+    h = SshHost(tmp_path)
+    try:
+        docker("run", "-d", "--name", server, "--network", network, "--network-alias", "tls.test", "--no-healthcheck",
+               "-v", f"{certs}:/tls:ro", "-e", f"CONF={conf}", "--entrypoint", "sh", "webvps/proxy", "-c",
+               'echo "$CONF" > /tmp/tls.conf && exec nginx -c /tmp/tls.conf -g "daemon off;"')
+        h.make_site("gamma", 10003)
+        h.write_registry([("gamma", 3, ["access: shell", "keys:", f"  - {h.public_key}"])])
+        h.start("-v", f"{bundle}:/etc/ssl/certs/ca-certificates.crt:ro", network=network)
+        assert wait_until(lambda: h.ssh("gamma", "true").returncode == 0, timeout=20, what="key login to the shell jail")
+        php = h.ssh("gamma", "php -v && php -r 'echo date_default_timezone_get(), \" \", "
+                             "(new DateTime(\"2026-07-01\", new DateTimeZone(\"Europe/Paris\")))->format(\"T\"), \"\\n\";'")
+        assert php.returncode == 0 and php.stderr == "", php.stderr
+        assert "PHP 8.2" in php.stdout and php.stdout.endswith("UTC CEST\n"), php.stdout
+        composer = h.ssh("gamma", "composer --version --no-interaction")
+        assert composer.returncode == 0 and "Composer" in composer.stdout, composer.stdout + composer.stderr
+        assert "Warning" not in composer.stderr and "Deprecat" not in composer.stderr, composer.stderr
+        # The test's CA is in the bundle the jail got: HTTPS verifies without --insecure.
+        fetched = h.ssh("gamma", "curl -sS https://tls.test/ && wget -q -O - https://tls.test/ && "
+                                 "php -r 'echo file_get_contents(\"https://tls.test/\");' && "
+                                 "git ls-remote https://tls.test/none.git 2>&1 | grep -c 'SSL certificate problem' || true")
+        assert fetched.stdout == "over tls\nover tls\nover tls\n0\n", fetched.stdout + fetched.stderr
+        # A host it does not know stays refused (the bundle is a real trust store, not a switch).
+        untrusted = h.ssh("gamma", "curl -sS https://tls.test/ --cacert /etc/passwd")
+        assert untrusted.returncode != 0
+        keys = h.ssh("gamma", "ssh-keygen -q -t ed25519 -N '' -f /tmp/deploy && cat /tmp/deploy.pub && ssh -V")
+        assert keys.returncode == 0 and keys.stdout.startswith("ssh-ed25519 "), keys.stdout + keys.stderr
+    finally:
+        h.remove()
+        docker("rm", "-f", server, check=False)
+        docker("volume", "rm", "-f", h.keys_volume, check=False)
+        docker("network", "rm", network, check=False)
+
+
+def test_crontab_in_a_shell_jail_edits_the_sites_conf_crontab_and_refuses_what_phpserver_init_would(host):
+    crontab = host.sites / "beta" / "volumes" / "www" / "conf" / "crontab"
+    assert wait_until(lambda: host.ssh("beta", "true").returncode == 0, timeout=20, what="key login to the shell jail")
+    empty = host.ssh("beta", "crontab -l")
+    assert empty.returncode == 1 and "no crontab for this site" in empty.stderr, empty.stderr
+    # An editor as a script, the way EDITOR= runs any editor: it writes the job into the file given.
+    editor = "printf '#!/bin/sh\\necho \"*/5 * * * * php /var/www/html/cron.php\" >> \"$1\"\\n' > /tmp/ed && chmod +x /tmp/ed"
+    edited = host.ssh("beta", f"{editor} && EDITOR=/tmp/ed crontab -e")
+    assert edited.returncode == 0 and "installed" in edited.stderr, edited.stderr
+    assert crontab.read_text() == "*/5 * * * * php /var/www/html/cron.php\n"
+    assert crontab.stat().st_uid == BETA, "the site's own file"
+    assert host.ssh("beta", "crontab -l").stdout == "*/5 * * * * php /var/www/html/cron.php\n"
+    # A line phpserver-init would refuse: the problem named with its line, the file left as it was.
+    bad = host.ssh("beta", "printf '#!/bin/sh\\necho \"61 * * * * php x.php\" >> \"$1\"\\n' > /tmp/bad && "
+                           "chmod +x /tmp/bad && EDITOR=/tmp/bad crontab -e")
+    assert bad.returncode == 1 and "crontab:2: " in bad.stderr and "conf/crontab unchanged" in bad.stderr, bad.stderr
+    assert crontab.read_text() == "*/5 * * * * php /var/www/html/cron.php\n"
+    piped = host.ssh("beta", "echo '@daily php /var/www/html/nightly.php' | crontab - && crontab -l")
+    assert piped.stdout == "@daily php /var/www/html/nightly.php\n", piped.stdout + piped.stderr
+    assert host.ssh("beta", "crontab -u alpha -l").returncode == 1, "one crontab per jail: its site's"
+    removed = host.ssh("beta", "crontab -r")
+    assert removed.returncode == 0 and not crontab.exists()
+
+
+def test_git_push_to_a_bare_repository_in_the_jail_deploys_into_html(host, tmp_path):
+    """docs/sshd-chroot.md's deploy: a bare repository beside html/ whose post-receive hook checks
+    the pushed branch out into html/."""
+    assert wait_until(lambda: host.ssh("beta", "true").returncode == 0, timeout=20, what="key login to the shell jail")
+    made = host.ssh("beta", "git init -q --bare -b main site.git")
+    assert made.returncode == 0, made.stderr
+    # The hook, as the webmaster uploads it (docs/sshd-chroot.md).
+    hook = host.sites / "beta" / "volumes" / "www" / "site.git" / "hooks" / "post-receive"
+    hook.write_text("#!/bin/sh\n"
+                    "while read old new ref; do\n"
+                    "  [ \"$ref\" = refs/heads/main ] && git --work-tree=/var/www/html --git-dir=/var/www/site.git checkout -f main\n"
+                    "done\n")
+    os.chown(hook, BETA, BETA)
+    os.chmod(hook, 0o755)
+    ssh = " ".join(["ssh", "-i", str(host.client_key), *host._options(), "-o", "BatchMode=yes"])
+    environment = {**os.environ, "GIT_SSH_COMMAND": ssh, "GIT_AUTHOR_NAME": "web", "GIT_AUTHOR_EMAIL": "web@beta.test",
+                   "GIT_COMMITTER_NAME": "web", "GIT_COMMITTER_EMAIL": "web@beta.test"}
+    work = tmp_path / "work"
+
+    def git(*args):
+        return subprocess.run(["git", *args], capture_output=True, text=True, env=environment, timeout=60)
+
+    assert git("init", "-q", "-b", "main", str(work)).returncode == 0
+    (work / "index.php").write_text("<?php echo 'deployed by git';\n")
+    assert git("-C", str(work), "add", "index.php").returncode == 0
+    assert git("-C", str(work), "commit", "-q", "-m", "first").returncode == 0
+    pushed = git("-C", str(work), "push", f"beta@{host.ip}:/var/www/site.git", "main")
+    assert pushed.returncode == 0, pushed.stderr
+    html = host.sites / "beta" / "volumes" / "www" / "html"
+    assert (html / "index.php").read_text() == "<?php echo 'deployed by git';\n"
+    assert (html / "index.php").stat().st_uid == BETA
+    assert (html / "index.html").exists(), "files that are not in the repository stay"
+    cloned = git("clone", "-q", f"beta@{host.ip}:/var/www/site.git", str(tmp_path / "clone"))
+    assert cloned.returncode == 0 and (tmp_path / "clone" / "index.php").exists(), cloned.stderr
 
 
 def test_registry_changes_apply_within_two_seconds_without_restarting_sshd(host):

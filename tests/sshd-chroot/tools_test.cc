@@ -72,6 +72,29 @@ TEST(CollectToolsTest, SymlinkChainsAreKeptAndSetIdBitsDropped) {
   for (size_t i = 1; i < set.entries.size(); ++i) EXPECT_LT(set.entries[i - 1].path, set.entries[i].path);
 }
 
+TEST(CollectToolsTest, ExcludedPartsOfATreeStayOut) {
+  // Debian's zoneinfo: right/ repeats every zone with leap seconds, which no jail needs.
+  TempDir root;
+  WriteFile(root.path() / "usr/share/zoneinfo/UTC", "TZif", 0644);
+  WriteFile(root.path() / "usr/share/zoneinfo/Europe/Paris", "TZif", 0644);
+  WriteFile(root.path() / "usr/share/zoneinfo/right/UTC", "TZif", 0644);
+  WriteFile(root.path() / "usr/share/zoneinfo/posix/UTC", "TZif", 0644);
+  auto profile = ParseToolProfile(
+      "trees: [/usr/share/zoneinfo]\n"
+      "exclude: [/usr/share/zoneinfo/right, /usr/share/zoneinfo/posix]\n",
+      "jail-tools.yaml");
+  ASSERT_TRUE(profile.ok()) << profile.error().message();
+  ToolSet set = CollectTools(*profile, root.path().string());
+  EXPECT_NE(Find(set, "/usr/share/zoneinfo/UTC"), nullptr);
+  EXPECT_NE(Find(set, "/usr/share/zoneinfo/Europe/Paris"), nullptr);
+  EXPECT_EQ(Find(set, "/usr/share/zoneinfo/right"), nullptr);
+  EXPECT_EQ(Find(set, "/usr/share/zoneinfo/right/UTC"), nullptr);
+  EXPECT_EQ(Find(set, "/usr/share/zoneinfo/posix/UTC"), nullptr);
+  EXPECT_TRUE(set.problems.empty());
+  EXPECT_EQ(ParseToolProfile("exclude: [zoneinfo]\n", "p.yaml").error().message(),
+            "p.yaml:1: exclude: zoneinfo: expected an absolute path");
+}
+
 TEST(CollectToolsTest, ARealProgramComesWithItsLibraries) {
   ToolProfile profile;
   profile.programs = {"/usr/bin/ls"};

@@ -1,8 +1,8 @@
-#include "phpserver-init/cron_table.h"
+#include "cron_table.h"
 
 #include <gtest/gtest.h>
 
-namespace webvps::phpserver_init {
+namespace webvps {
 namespace {
 
 // 2026-12-01 was a Tuesday.
@@ -132,4 +132,4 @@ TEST(CronTableTest, HostileInputIsBounded) {
 }
 
 }  // namespace
-}  // namespace webvps::phpserver_init
+}  // namespace webvps

@@ -7,7 +7,7 @@
 
 #include "config.h"
 
-namespace webvps::phpserver_init {
+namespace webvps {
 namespace {
 
 struct FieldSpec {
@@ -275,4 +275,4 @@ std::vector<size_t> DueJobs(const CronTable& table, const CivilMinute& when) {
   return due;
 }
 
-}  // namespace webvps::phpserver_init
+}  // namespace webvps

@@ -1,5 +1,6 @@
-// The site's crontab (conf/crontab), read by the init itself: the jobs run as the site's uid
-// from PID 1, so no root cron daemon parses a file the webmaster writes. The format is
+// The site's crontab (conf/crontab), read by phpserver-init itself (the jobs run as the site's
+// uid from PID 1, so no root cron daemon parses a file the webmaster writes) and checked by the
+// shell jail's `crontab` before it installs an edit. The format is
 // crontab(5)'s for a user (no user field): five time fields or an @keyword, then the command;
 // `NAME=value` lines set the environment of the jobs that follow them; `%` ends the command and
 // starts its standard input. Pure: text in, a table out; what is due at a minute out.
@@ -13,7 +14,7 @@
 
 #include "result.h"
 
-namespace webvps::phpserver_init {
+namespace webvps {
 
 /// A minute of local civil time.
 struct CivilMinute {
@@ -61,4 +62,4 @@ Result<CronTable> ParseCronTable(std::string_view text, const std::string& sourc
 /// The jobs (indices into `table.jobs`) due at `when`; @reboot jobs are never due here.
 std::vector<size_t> DueJobs(const CronTable& table, const CivilMinute& when);
 
-}  // namespace webvps::phpserver_init
+}  // namespace webvps
