@@ -51,8 +51,8 @@ class Stack:
         return docker("ps", "-q", "--filter", f"label=com.docker.compose.project={self.project}-site-{site}",
                       "--filter", f"label=com.docker.compose.service={service}").stdout.strip()
 
-    def get(self, host, path="/"):
-        with socket.create_connection(("127.0.0.1", self.http), timeout=10) as sock:
+    def get(self, host, path="/", timeout=10):
+        with socket.create_connection(("127.0.0.1", self.http), timeout=timeout) as sock:
             sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
             data = b""
             while chunk := sock.recv(65536):
